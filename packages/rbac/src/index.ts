@@ -1,0 +1,2 @@
+// Public API of @amesh/rbac. Only what is exported here is public (package.json "exports").
+export { RbacError, RbacErrorCode } from './errors.js';

@@ -1,0 +1,2 @@
+export { checkErrorRegistry, type Asserter, type RegistryError } from './errors.js';
+export { isRoot, needsRoot } from './env.js';
