@@ -4,11 +4,13 @@
 /** Every error code this package can raise. Codes are stable: never renamed or reused. */
 export const RbacErrorCode = {
   INVALID_POLICY: 'RBAC_ERR_INVALID_POLICY',
+  INVALID_REQUEST: 'RBAC_ERR_INVALID_REQUEST',
 } as const;
 export type RbacErrorCode = (typeof RbacErrorCode)[keyof typeof RbacErrorCode];
 
 const DEFAULT_MESSAGES: Record<RbacErrorCode, string> = {
   RBAC_ERR_INVALID_POLICY: 'invalid AuthorizationPolicy',
+  RBAC_ERR_INVALID_REQUEST: 'invalid authorization request',
 };
 
 const TAG = Symbol.for('amesh.rbac.error');

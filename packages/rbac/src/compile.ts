@@ -1,0 +1,428 @@
+// Compiles a policy's rules into predicate trees for one engine: `l4` (ztunnel's view, A5.1) or `l7` (Envoy's view,
+// A2 field table, A5.3). A rule is clauses AND'd; a clause is alternatives OR'd; an alternative is predicates AND'd.
+// Every predicate carries its field path so a failed match can be explained.
+import {
+  cidrContains, compilePathTemplate, escapeRegExp, isPathTemplate, lowerMatcher, matchString, parseCidr, parsePort,
+  parseStringMatcher, type Cidr, type StringMatcher,
+} from './match.js';
+import { isL4WhenKey, parseClaimPath, parseHeaderKey, ruleUsesHttp, type Action, type Condition, type Operation, type Policy, type Rule, type Source } from './model.js';
+import type { RequestContext } from './request.js';
+
+export type Engine = 'l4' | 'l7';
+
+export interface Pred {
+  readonly path: string;
+  readonly test: (ctx: RequestContext) => boolean;
+}
+export interface Clause {
+  readonly path: string;
+  readonly alts: readonly (readonly Pred[])[];
+}
+export interface CompiledRule {
+  readonly index: number;
+  readonly clauses: readonly Clause[];
+  /** Why this rule can never match in this engine, or null. */
+  readonly never: string | null;
+  /** Index of an earlier identical rule (same result, so it is not evaluated again), or -1. */
+  readonly dupOf: number;
+}
+
+export interface CompileOptions {
+  readonly engine: Engine;
+  /** The mesh trust domain; policy principals written with `cluster.local` also match it (alias). */
+  readonly trustDomain: string;
+}
+
+type ValueTest = (ctx: RequestContext) => boolean;
+const FALSE: ValueTest = () => false;
+
+function anyOf(tests: ValueTest[]): ValueTest {
+  if (tests.length === 1) return tests[0]!;
+  return (ctx) => {
+    for (let i = 0; i < tests.length; i++) if (tests[i]!(ctx)) return true;
+    return false;
+  };
+}
+
+function principalTests(values: readonly string[], td: string): ValueTest[] {
+  const ms: StringMatcher[] = [];
+  for (const v of values) {
+    ms.push(parseStringMatcher(v));
+    if (td !== 'cluster.local' && v.startsWith('cluster.local/')) ms.push(parseStringMatcher(td + v.slice('cluster.local'.length)));
+  }
+  return [
+    (ctx) => {
+      const id = ctx.identity;
+      if (id === null) return false;
+      for (let i = 0; i < ms.length; i++) if (matchString(ms[i]!, id.principal)) return true;
+      return false;
+    },
+  ];
+}
+
+/** L4 namespaces: Istio string syntax on the identity's namespace ('' for plaintext). */
+function namespaceTestsL4(values: readonly string[]): ValueTest[] {
+  const ms = values.map(parseStringMatcher);
+  return [
+    (ctx) => {
+      const ns = ctx.identity?.namespace ?? '';
+      for (let i = 0; i < ms.length; i++) if (matchString(ms[i]!, ns)) return true;
+      return false;
+    },
+  ];
+}
+
+/** L7 namespaces: regex `.*\/ns\/<value, * → .*>\/.*` on the principal (a glob). */
+function namespaceTestsL7(values: readonly string[]): ValueTest[] {
+  const re = new RegExp(`^(?:${values.map((v) => `.*/ns/${v.split('*').map(escapeRegExp).join('.*')}/.*`).join('|')})$`);
+  return [(ctx) => ctx.identity !== null && re.test(ctx.identity.principal)];
+}
+
+function serviceAccountTests(values: readonly string[], policyNs: string, engine: Engine): ValueTest[] {
+  const sas = values.map((v) => {
+    const i = v.indexOf('/');
+    return i < 0 ? { ns: policyNs, sa: v } : { ns: v.slice(0, i), sa: v.slice(i + 1) };
+  });
+  if (engine === 'l4') {
+    return [
+      (ctx) => {
+        const id = ctx.identity;
+        if (id === null) return false;
+        for (const s of sas) if (id.namespace === s.ns && id.serviceAccount === s.sa) return true;
+        return false;
+      },
+    ];
+  }
+  const re = new RegExp(`^(?:${sas.map((s) => `.+/ns/${escapeRegExp(s.ns)}/(?:.+/|)sa/${escapeRegExp(s.sa)}(?:/.+)?`).join('|')})$`);
+  return [(ctx) => ctx.identity !== null && re.test(ctx.identity.principal)];
+}
+
+function trustDomainTests(values: readonly string[]): ValueTest[] {
+  const ms = values.map(parseStringMatcher);
+  return [
+    (ctx) => {
+      const id = ctx.identity;
+      if (id === null) return false;
+      for (const m of ms) if (matchString(m, id.trustDomain)) return true;
+      return false;
+    },
+  ];
+}
+
+function cidrTests(values: readonly string[], get: (ctx: RequestContext) => Uint8Array | null): ValueTest[] {
+  const cidrs = values.map(parseCidr).filter((c): c is Cidr => c !== null);
+  if (cidrs.length === 0) return [FALSE];
+  return [
+    (ctx) => {
+      const ip = get(ctx);
+      if (ip === null) return false;
+      for (let i = 0; i < cidrs.length; i++) if (cidrContains(cidrs[i]!, ip)) return true;
+      return false;
+    },
+  ];
+}
+
+function portTests(values: readonly string[]): ValueTest[] {
+  const ports = values.map(parsePort).filter((p): p is number => p !== null);
+  if (ports.length === 0) return [FALSE];
+  return [
+    (ctx) => {
+      const p = ctx.dstPort;
+      return p !== null && ports.includes(p);
+    },
+  ];
+}
+
+function stringTests(values: readonly string[], get: (ctx: RequestContext) => string | null, lower = false): ValueTest[] {
+  const ms = values.map((v) => (lower ? lowerMatcher(parseStringMatcher(v)) : parseStringMatcher(v)));
+  return [
+    (ctx) => {
+      const s = get(ctx);
+      if (s === null) return false;
+      for (let i = 0; i < ms.length; i++) if (matchString(ms[i]!, s)) return true;
+      return false;
+    },
+  ];
+}
+
+function requestPrincipalTests(values: readonly string[]): ValueTest[] {
+  return values.map((v): ValueTest => {
+    const m = parseStringMatcher(v);
+    if (m.kind === 'exact') {
+      const i = v.lastIndexOf('/');
+      if (i < 0) return FALSE;
+      const iss = v.slice(0, i);
+      const sub = v.slice(i + 1);
+      return (ctx) => {
+        const j = ctx.jwt;
+        return j !== null && j.issuer === iss && j.subject === sub;
+      };
+    }
+    return (ctx) => {
+      const j = ctx.jwt;
+      return j !== null && matchString(m, `${j.issuer}/${j.subject}`);
+    };
+  });
+}
+
+function pathTests(values: readonly string[]): ValueTest[] {
+  return values.map((v): ValueTest => {
+    if (isPathTemplate(v)) {
+      const re = compilePathTemplate(v);
+      return (ctx) => {
+        const p = ctx.path;
+        return p.ok && re.test(p.path);
+      };
+    }
+    const m = parseStringMatcher(v);
+    return (ctx) => {
+      const p = ctx.path;
+      return p.ok && matchString(m, p.path);
+    };
+  });
+}
+
+function headerTests(name: string, values: readonly string[]): ValueTest[] {
+  const lname = name.toLowerCase();
+  return values.map((v): ValueTest => {
+    if (v === '*') return (ctx) => ctx.header(lname) !== null;
+    const m = parseStringMatcher(v);
+    return (ctx) => {
+      const h = ctx.header(lname);
+      return h !== null && matchString(m, h);
+    };
+  });
+}
+
+function claimTests(path: string[], values: readonly string[]): ValueTest[] {
+  const ms = values.map(parseStringMatcher);
+  return [
+    (ctx) => {
+      const j = ctx.jwt;
+      if (j === null || !j.claims) return false;
+      let cur: unknown = j.claims;
+      for (const p of path) {
+        if (typeof cur !== 'object' || cur === null || Array.isArray(cur)) return false;
+        cur = (cur as Record<string, unknown>)[p];
+      }
+      const list = typeof cur === 'string' ? [cur] : Array.isArray(cur) ? cur.filter((x): x is string => typeof x === 'string') : [];
+      for (const s of list) for (const m of ms) if (matchString(m, s)) return true;
+      return false;
+    },
+  ];
+}
+
+/** Value tests for one `when` key (L7 engine: every supported key). */
+function whenTestsL7(key: string, values: readonly string[], policy: Policy, opts: CompileOptions): ValueTest[] {
+  switch (key) {
+    case 'source.ip':
+      return cidrTests(values, (c) => c.srcIp);
+    case 'remote.ip':
+      return cidrTests(values, (c) => c.remoteIp);
+    case 'destination.ip':
+      return cidrTests(values, (c) => c.dstIp);
+    case 'destination.port':
+      return portTests(values);
+    case 'source.namespace':
+      return namespaceTestsL7(values);
+    case 'source.principal':
+      return principalTests(values, opts.trustDomain);
+    case 'source.serviceAccount':
+      return serviceAccountTests(values, policy.namespace, 'l7');
+    case 'source.trustDomain':
+      return trustDomainTests(values);
+    case 'request.auth.principal':
+      return requestPrincipalTests(values);
+    case 'request.auth.presenter':
+      return stringTests(values, (c) => c.jwt?.presenter ?? null);
+    case 'request.auth.audiences': {
+      const ms = values.map(parseStringMatcher);
+      return [(c) => (c.jwt?.audiences ?? []).some((a) => ms.some((m) => matchString(m, a)))];
+    }
+    case 'connection.sni':
+      return stringTests(values, (c) => c.sni);
+  }
+  if (key.startsWith('request.headers')) return headerTests(parseHeaderKey(key) ?? '', values);
+  if (key.startsWith('request.auth.claims')) return claimTests(parseClaimPath(key) ?? [], values);
+  // experimental.envoy.filters.*: dynamic metadata this engine never has, so a value never matches.
+  return [FALSE];
+}
+
+function whenTestsL4(key: string, values: readonly string[], opts: CompileOptions): ValueTest[] {
+  switch (key) {
+    case 'source.ip':
+      return cidrTests(values, (c) => c.srcIp);
+    case 'destination.ip':
+      return cidrTests(values, (c) => c.dstIp);
+    case 'destination.port':
+      return portTests(values);
+    case 'source.namespace':
+      return namespaceTestsL4(values);
+    default:
+      return principalTests(values, opts.trustDomain);
+  }
+}
+
+function field(path: string, tests: ValueTest[], negate: boolean): Pred {
+  const t = anyOf(tests);
+  return { path, test: negate ? (ctx) => !t(ctx) : t };
+}
+
+const L7_SOURCE = new Set(['requestPrincipals', 'notRequestPrincipals', 'remoteIpBlocks', 'notRemoteIpBlocks']);
+
+function sourcePreds(s: Source, path: string, policy: Policy, opts: CompileOptions): Pred[] {
+  const out: Pred[] = [];
+  const l4 = opts.engine === 'l4';
+  const add = (f: keyof Source, tests: () => ValueTest[], neg: boolean) => {
+    if (s[f].length === 0) return;
+    if (l4 && (L7_SOURCE.has(f) || f === 'trustDomains' || f === 'notTrustDomains')) return; // removed at L4 (A5.1)
+    out.push(field(`${path}.${f}`, tests(), neg));
+  };
+  for (const neg of [false, true]) {
+    const P = (f: string) => (neg ? `not${f[0]!.toUpperCase()}${f.slice(1)}` : f) as keyof Source;
+    add(P('principals'), () => principalTests(s[P('principals')], opts.trustDomain), neg);
+    add(P('namespaces'), () => (l4 ? namespaceTestsL4(s[P('namespaces')]) : namespaceTestsL7(s[P('namespaces')])), neg);
+    add(P('serviceAccounts'), () => serviceAccountTests(s[P('serviceAccounts')], policy.namespace, opts.engine), neg);
+    add(P('ipBlocks'), () => cidrTests(s[P('ipBlocks')], (c) => c.srcIp), neg);
+    add(P('remoteIpBlocks'), () => cidrTests(s[P('remoteIpBlocks')], (c) => c.remoteIp), neg);
+    add(P('requestPrincipals'), () => requestPrincipalTests(s[P('requestPrincipals')]), neg);
+    add(P('trustDomains'), () => trustDomainTests(s[P('trustDomains')]), neg);
+  }
+  return out;
+}
+
+function operationPreds(o: Operation, path: string, opts: CompileOptions): Pred[] {
+  const out: Pred[] = [];
+  const l4 = opts.engine === 'l4';
+  const add = (f: keyof Operation, tests: () => ValueTest[], neg: boolean) => {
+    if (o[f].length === 0) return;
+    if (l4 && f !== 'ports' && f !== 'notPorts') return; // removed at L4 (A5.1)
+    out.push(field(`${path}.${f}`, tests(), neg));
+  };
+  add('ports', () => portTests(o.ports), false);
+  add('notPorts', () => portTests(o.notPorts), true);
+  add('hosts', () => stringTests(o.hosts, (c) => c.host, true), false);
+  add('notHosts', () => stringTests(o.notHosts, (c) => c.host, true), true);
+  add('methods', () => stringTests(o.methods, (c) => c.method), false);
+  add('notMethods', () => stringTests(o.notMethods, (c) => c.method), true);
+  add('paths', () => pathTests(o.paths), false);
+  add('notPaths', () => pathTests(o.notPaths), true);
+  return out;
+}
+
+function conditionPreds(w: Condition, path: string, policy: Policy, opts: CompileOptions): Pred[] {
+  if (opts.engine === 'l4' && !isL4WhenKey(w.key)) return []; // an L7 key gives an empty Match at L4
+  const get = (vs: readonly string[]) => (opts.engine === 'l4' ? whenTestsL4(w.key, vs, opts) : whenTestsL7(w.key, vs, policy, opts));
+  const out: Pred[] = [];
+  if (w.values.length) out.push(field(`${path}.values`, get(w.values), false));
+  if (w.notValues.length) out.push(field(`${path}.notValues`, get(w.notValues), true));
+  return out;
+}
+
+const CUSTOM_UNSUPPORTED_SOURCE: readonly (keyof Source)[] = [
+  'principals', 'notPrincipals', 'requestPrincipals', 'notRequestPrincipals', 'namespaces', 'notNamespaces',
+  'serviceAccounts', 'notServiceAccounts', 'trustDomains', 'notTrustDomains',
+];
+function customUnsupported(rule: Rule): string | null {
+  for (const [i, s] of (rule.from ?? []).entries()) for (const f of CUSTOM_UNSUPPORTED_SOURCE) if (s[f].length) return `from[${i}].source.${f}`;
+  for (const [i, w] of (rule.when ?? []).entries()) {
+    if (['source.namespace', 'source.serviceAccount', 'source.trustDomain', 'source.principal'].includes(w.key) || w.key.startsWith('request.auth.')) return `when[${i}] (${w.key})`;
+  }
+  return null;
+}
+
+/** Compiles one rule for an engine. `action` decides the L4 treatment of HTTP attributes (A5.1). */
+export function compileRule(rule: Rule, index: number, policy: Policy, action: Action, opts: CompileOptions): CompiledRule {
+  const base = `rules[${index}]`;
+  if (action === 'CUSTOM') {
+    const bad = customUnsupported(rule);
+    if (bad) return { index, clauses: [], never: `${base}.${bad} is not supported with the CUSTOM action, so the rule is skipped`, dupOf: -1 };
+  }
+  if (opts.engine === 'l4' && action === 'ALLOW' && ruleUsesHttp(rule)) {
+    return { index, clauses: [], never: `${base} uses HTTP attributes; at L4 (ztunnel) such rules are dropped from ALLOW policies`, dupOf: -1 };
+  }
+  const clauses: Clause[] = [];
+  let never: string | null = null;
+  const addClause = (path: string, entries: Pred[][]) => {
+    const alts = entries.filter((e) => e.length > 0);
+    if (alts.length === 0 && never === null) never = `${base}.${path} has only HTTP attributes, which ztunnel removes; the clause can never match at L4`;
+    clauses.push({ path: `${base}.${path}`, alts });
+  };
+  if (rule.from) addClause('from', rule.from.map((s, i) => sourcePreds(s, `${base}.from[${i}].source`, policy, opts)));
+  if (rule.to) addClause('to', rule.to.map((o, i) => operationPreds(o, `${base}.to[${i}].operation`, opts)));
+  if (rule.when) rule.when.forEach((w, i) => addClause(`when[${i}]`, [conditionPreds(w, `${base}.when[${i}]`, policy, opts)]));
+  return { index, clauses, never, dupOf: -1 };
+}
+
+/** Compiles every rule of a policy; identical rules point at the first one (`dupOf`). */
+export function compileRules(policy: Policy, opts: CompileOptions): CompiledRule[] {
+  const seen = new Map<string, number>();
+  return policy.rules.map((r, i) => {
+    const c = compileRule(r, i, policy, policy.action, opts);
+    const key = JSON.stringify(r);
+    const first = seen.get(key);
+    if (first === undefined) {
+      seen.set(key, i);
+      return c;
+    }
+    return { ...c, dupOf: first };
+  });
+}
+
+/** First failing predicate path of an alternative, or null when it passes. */
+function failingPred(alt: readonly Pred[], ctx: RequestContext): string | null {
+  for (let i = 0; i < alt.length; i++) if (!alt[i]!.test(ctx)) return alt[i]!.path;
+  return null;
+}
+
+/** Evaluates a compiled rule. Hot path: no allocation. */
+export function ruleMatches(r: CompiledRule, ctx: RequestContext): boolean {
+  if (r.never !== null) return false;
+  const cs = r.clauses;
+  for (let c = 0; c < cs.length; c++) {
+    const alts = cs[c]!.alts;
+    let ok = false;
+    for (let a = 0; a < alts.length && !ok; a++) {
+      const alt = alts[a]!;
+      let all = true;
+      for (let p = 0; p < alt.length; p++) {
+        if (!alt[p]!.test(ctx)) {
+          all = false;
+          break;
+        }
+      }
+      ok = all;
+    }
+    if (!ok) return false;
+  }
+  return true;
+}
+
+/** Why a rule did not match (for explain), or null when it matches. */
+export function ruleFailure(r: CompiledRule, ctx: RequestContext): string | null {
+  if (r.never !== null) return r.never;
+  for (const c of r.clauses) {
+    const fails: string[] = [];
+    let ok = false;
+    for (const alt of c.alts) {
+      const f = failingPred(alt, ctx);
+      if (f === null) {
+        ok = true;
+        break;
+      }
+      fails.push(f);
+    }
+    if (!ok) return fails.length === 1 ? `${fails[0]} did not match` : `none of ${c.path} matched (${fails.join('; ')})`;
+  }
+  return null;
+}
+
+/** Index of the first matching rule, or -1. Rules marked `dupOf` are skipped (an identical earlier rule failed). */
+export function firstMatchingRule(rules: readonly CompiledRule[], ctx: RequestContext): number {
+  for (let i = 0; i < rules.length; i++) {
+    const r = rules[i]!;
+    if (r.dupOf >= 0) continue;
+    if (ruleMatches(r, ctx)) return r.index;
+  }
+  return -1;
+}
