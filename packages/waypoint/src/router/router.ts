@@ -1,0 +1,1038 @@
+// The compiled router: VirtualService selection, first-match-wins over http[], and the route action, as a value.
+// Compile once (`compileRouter`); `decide()` walks precompiled matchers and allocates little per request.
+import { WaypointError, WaypointErrorCode } from '../errors.js';
+import { Catalog, byAge, effectiveTrafficPolicy, hostSpecificity, labelsSubset, lbPolicyOf, visibleTo, type Endpoint } from './catalog.js';
+import { formatDuration } from './duration.js';
+import { Balancer, createRng, pickWeighted, type LbPolicy, type Rng } from './lb.js';
+import type { Destination, HTTPMatchRequest, HTTPRoute, HeaderOps, RouterConfigModel, Service, StringMatch, VirtualService } from './model.js';
+import { re2RewriteToJs } from './regex.js';
+import { convertRetryPolicy, type RetryPolicy } from './retry.js';
+import { loadConfig, type LoadOptions } from './validate.js';
+
+/** One HTTP request as the router sees it. */
+export interface RouteRequest {
+  /** Host / :authority as sent (a `:port` suffix is allowed; mesh host matching ignores it) */
+  host: string;
+  /** the (service / listener) port the request was sent to */
+  port: number;
+  method?: string;
+  /** path with optional query string; default `/` */
+  path?: string;
+  scheme?: string;
+  /** header names are case-insensitive; repeated values are joined with `,` */
+  headers?: Record<string, string | readonly string[]>;
+  client?: { namespace?: string; labels?: Record<string, string>; ip?: string };
+  /** `mesh` (sidecar / waypoint, the default) or `gateway` */
+  context?: 'mesh' | 'gateway';
+  /** the gateway, `ns/name`, when context is `gateway` */
+  gateway?: string;
+  /** validated JWT claims, for `@request.auth.claims.<c>` header matches */
+  claims?: Record<string, string | readonly string[]>;
+}
+
+export type DecisionAction = 'route' | 'weighted' | 'redirect' | 'directResponse' | 'abort' | 'notFound' | 'unavailable';
+
+export interface RouteTarget {
+  /** `outbound|<port>|<subset>|<fqdn>` */
+  cluster: string;
+  host: string;
+  port: number;
+  subset?: string;
+  /** upstream path after any rewrite, with the query string */
+  path: string;
+  /** upstream :authority after any rewrite */
+  authority: string;
+}
+
+export interface DecideOptions {
+  /** random source for weighted picks, fault percentages and RANDOM/LEAST_REQUEST endpoint choice */
+  rng?: Rng;
+  /** active requests per endpoint name, for LEAST_REQUEST */
+  activeRequests?: (endpoint: string) => number;
+}
+
+export interface RouterOptions extends Omit<LoadOptions, 'origin'> {
+  /** seed of the router's own RNG, used when decide() gets none; default 1 */
+  seed?: number;
+}
+
+interface CMatch {
+  src: HTTPMatchRequest;
+  index: number;
+  /** has port / gateways / sourceLabels / sourceNamespace conditions */
+  filtered: boolean;
+  catchAll: boolean;
+  uriLower?: string;
+}
+
+interface CDest {
+  dest: Destination;
+  weight: number;
+  headers: HTTPRoute['route'][number]['headers'];
+}
+
+interface CRoute {
+  vs: VirtualService;
+  /** index in the root VirtualService's http[] */
+  index: number;
+  name?: string;
+  /** `ns/name` of the delegate VirtualService this route came from */
+  delegate?: string;
+  delegateIndex?: number;
+  src: HTTPRoute;
+  matches: CMatch[];
+  dests: CDest[];
+  weights: number[];
+  totalWeight: number;
+  regexRewrite?: string;
+  authorityOverride?: string;
+  requestOps?: HeaderOps;
+  responseOps?: HeaderOps;
+}
+
+interface CVirtualService {
+  vs: VirtualService;
+  routes: CRoute[];
+  /** problems met while expanding delegates (dropped routes) */
+  notes: string[];
+}
+
+interface NReq {
+  req: RouteRequest;
+  host: string;
+  authority: string;
+  path: string;
+  pathNoQuery: string;
+  query: string;
+  method: string;
+  scheme: string;
+  headers: Record<string, string | readonly string[]>;
+  clientNs: string;
+  clientLabels: Record<string, string>;
+  gateway: string;
+  params?: Map<string, string>;
+}
+
+interface Hit {
+  route: CRoute;
+  match?: CMatch;
+}
+
+interface Selection {
+  service?: Service;
+  vs?: CVirtualService;
+  /** gateway merge: every VirtualService whose routes were used */
+  merged?: CVirtualService[];
+  routes?: CRoute[];
+  hit?: Hit;
+  anyEmitted: boolean;
+  unknownPort?: boolean;
+}
+
+const EMPTY: Record<string, string> = {};
+const INTERNAL = (k: string) => k.startsWith(':') || k === 'host';
+const AUTH = (k: string) => k === ':authority' || k === 'host';
+
+function sm(m: StringMatch, v: string | undefined, ignoreCase = false): boolean {
+  if (v === undefined) return false;
+  switch (m.kind) {
+    case 'present':
+      return true;
+    case 'exact':
+      return ignoreCase ? v.toLowerCase() === m.value.toLowerCase() : v === m.value;
+    case 'prefix':
+      return ignoreCase ? v.toLowerCase().startsWith(m.value.toLowerCase()) : v.startsWith(m.value);
+    case 'regex':
+      return m.regex.re.test(v);
+  }
+}
+
+function smText(m: StringMatch): string {
+  return m.kind === 'present' ? 'present' : `${m.kind} ${JSON.stringify(m.value)}`;
+}
+
+function isCatchAll(m: HTTPMatchRequest): boolean {
+  const u = m.uri;
+  const uriAll = !u || (u.kind === 'prefix' && u.value === '/') || (u.kind === 'regex' && u.value === '.*');
+  return uriAll && !m.headers.length && !m.withoutHeaders.length && !m.queryParams.length && !m.method && !m.authority && !m.scheme;
+}
+
+function joinHeader(v: string | readonly string[] | undefined): string | undefined {
+  if (v === undefined) return undefined;
+  return typeof v === 'string' ? v : v.join(',');
+}
+
+function stripPort(host: string): string {
+  if (host.startsWith('[')) {
+    const i = host.indexOf(']');
+    return i > 0 ? host.slice(1, i) : host;
+  }
+  const i = host.lastIndexOf(':');
+  if (i > 0 && host.indexOf(':') === i && /^\d+$/.test(host.slice(i + 1))) return host.slice(0, i);
+  return host;
+}
+
+function withShadow(authority: string): string {
+  const h = stripPort(authority);
+  return h === authority ? `${authority}-shadow` : `${h}-shadow${authority.slice(h.length)}`;
+}
+
+/** A routing decision: a value. `explain()` re-walks the routes to say why this route won and why earlier ones lost. */
+export class Decision {
+  action: DecisionAction;
+  /** HTTP status for notFound (404), unavailable (503), redirect, directResponse, abort */
+  status?: number;
+  /** why, for notFound / unavailable */
+  reason?: string;
+  /** `ns/name` */
+  virtualService?: string;
+  /** `ns/name` of the delegate VirtualService the route came from */
+  delegate?: string;
+  routeName?: string;
+  routeIndex?: number;
+  matchIndex?: number;
+  /** FQDN of the service the Host named */
+  service?: string;
+  route?: RouteTarget;
+  weighted?: Array<{ cluster: string; weight: number }>;
+  redirect?: { status: number; location: string };
+  directResponse?: { status: number; body?: string };
+  abort?: { status: number; grpcStatus?: string };
+  delayNs?: number;
+  timeoutNs = 0;
+  retries?: RetryPolicy;
+  mirror?: Array<{ cluster: string; percentage: number; authority: string }>;
+  endpoints?: string[];
+  /** the endpoint the load balancer picked */
+  endpoint?: string;
+  lbPolicy?: LbPolicy;
+  requestHeaders?: HeaderOps;
+  responseHeaders?: HeaderOps;
+  readonly #router: Router;
+  readonly #req: RouteRequest;
+
+  constructor(router: Router, req: RouteRequest, action: DecisionAction) {
+    this.#router = router;
+    this.#req = req;
+    this.action = action;
+  }
+
+  get timeout(): string {
+    return formatDuration(this.timeoutNs);
+  }
+
+  get delay(): string | undefined {
+    return this.delayNs === undefined ? undefined : formatDuration(this.delayNs);
+  }
+
+  /** Lines: host resolution, the VirtualService, each route up to the winner and why it did (not) match, the action. */
+  explain(): string {
+    return this.#router.explainLines(this.#req, this).join('\n');
+  }
+}
+
+/** The CLI's JSON shape: fields that do not apply are omitted; durations are Go-style strings. */
+export function decisionToJSON(d: Decision): Record<string, unknown> {
+  const o: Record<string, unknown> = { action: d.action };
+  if (d.status !== undefined && (d.action === 'notFound' || d.action === 'unavailable')) o['status'] = d.status;
+  if (d.reason !== undefined) o['reason'] = d.reason;
+  if (d.virtualService !== undefined) o['virtualService'] = d.virtualService;
+  if (d.routeName !== undefined) o['routeName'] = d.routeName;
+  if (d.routeIndex !== undefined) o['routeIndex'] = d.routeIndex;
+  if (d.route) o['route'] = { cluster: d.route.cluster, path: d.route.path, authority: d.route.authority };
+  if (d.weighted) o['weighted'] = d.weighted;
+  if (d.redirect) o['redirect'] = d.redirect;
+  if (d.directResponse) o['directResponse'] = d.directResponse;
+  if (d.abort) o['abort'] = d.abort;
+  if (d.delayNs !== undefined) o['delay'] = d.delay;
+  o['timeout'] = d.timeout;
+  if (d.retries) {
+    o['retries'] = {
+      attempts: d.retries.attempts,
+      retryOn: d.retries.retryOn,
+      retriableStatusCodes: d.retries.retriableStatusCodes,
+      perTryTimeout: d.retries.perTryTimeoutNs === null ? null : formatDuration(d.retries.perTryTimeoutNs),
+    };
+  }
+  if (d.mirror && d.mirror.length) o['mirror'] = d.mirror.map((m) => ({ cluster: m.cluster, percentage: m.percentage }));
+  if (d.endpoints) o['endpoints'] = d.endpoints;
+  return o;
+}
+
+interface ClusterInfo {
+  name: string;
+  fqdn: string;
+  port: number;
+  subset?: string;
+  service?: Service;
+  /** why the cluster does not exist / has no endpoints */
+  missing?: string;
+  noEndpoints?: boolean;
+  endpoints: Endpoint[];
+  endpointNames: string[];
+  lb: LbPolicy;
+  hashHeader?: string;
+  hashQuery?: string;
+  hashCookie?: string;
+  hashSourceIp?: boolean;
+}
+
+export class Router {
+  readonly catalog: Catalog;
+  readonly model: RouterConfigModel;
+  /** warnings from validation and compilation (dropped delegate routes, ignored objects) */
+  readonly warnings: string[];
+  readonly #meshExact = new Map<string, CVirtualService[]>();
+  readonly #meshWildcard: CVirtualService[] = [];
+  readonly #gateway: CVirtualService[] = [];
+  readonly #clusters = new Map<string, ClusterInfo>();
+  readonly #rng: Rng;
+  readonly #balancer: Balancer;
+
+  constructor(model: RouterConfigModel, opts: { seed?: number; warnings?: string[] } = {}) {
+    this.model = model;
+    this.catalog = new Catalog(model);
+    this.warnings = [...(opts.warnings ?? [])];
+    this.#rng = createRng(opts.seed ?? 1);
+    this.#balancer = new Balancer(this.#rng);
+    const roots = model.virtualServices.filter((v) => v.hosts.length > 0).sort(byAge);
+    const delegates = new Map(model.virtualServices.filter((v) => v.hosts.length === 0).map((v) => [`${v.namespace}/${v.name}`, v]));
+    for (const vs of roots) {
+      const cvs = this.#compileVs(vs, delegates);
+      if (vs.gateways.includes('mesh')) {
+        for (const h of vs.hosts) {
+          if (h.startsWith('*')) {
+            if (!this.#meshWildcard.includes(cvs)) this.#meshWildcard.push(cvs);
+          } else {
+            const l = this.#meshExact.get(h);
+            if (l) l.push(cvs);
+            else this.#meshExact.set(h, [cvs]);
+          }
+        }
+      }
+      if (vs.gateways.some((g) => g !== 'mesh')) this.#gateway.push(cvs);
+    }
+  }
+
+  #compileRoute(vs: VirtualService, r: HTTPRoute, index: number, extra?: { delegate: string; delegateIndex: number }): CRoute {
+    const dests = r.route.map((d) => ({ dest: d.destination, weight: d.weight, headers: d.headers }));
+    const weights = dests.map((d) => d.weight);
+    const cr: CRoute = {
+      vs,
+      index,
+      src: r,
+      matches: r.match.map((m, i) => ({
+        src: m,
+        index: i,
+        filtered: m.port !== undefined || m.gateways.length > 0 || m.sourceLabels !== undefined || m.sourceNamespace !== undefined,
+        catchAll: isCatchAll(m),
+        ...(m.ignoreUriCase && m.uri && (m.uri.kind === 'exact' || m.uri.kind === 'prefix') ? { uriLower: m.uri.value.toLowerCase() } : {}),
+      })),
+      dests,
+      weights,
+      totalWeight: weights.reduce((a, b) => a + b, 0),
+    };
+    if (r.name !== undefined) cr.name = r.name;
+    if (extra) {
+      cr.delegate = extra.delegate;
+      cr.delegateIndex = extra.delegateIndex;
+    }
+    if (r.rewrite?.uriRegexRewrite) cr.regexRewrite = re2RewriteToJs(r.rewrite.uriRegexRewrite.rewrite);
+    // authority: rewrite.authority or route-level :authority/host set/add
+    const reqOps = r.headers?.request;
+    let auth = r.rewrite?.authority;
+    if (!auth && reqOps) for (const [k, v] of [...reqOps.set, ...reqOps.add]) if (AUTH(k)) auth = v;
+    if (auth) cr.authorityOverride = auth;
+    if (reqOps) cr.requestOps = cleanOps(reqOps);
+    if (r.headers?.response) cr.responseOps = cleanOps(r.headers.response);
+    return cr;
+  }
+
+  #compileVs(vs: VirtualService, delegates: Map<string, VirtualService>): CVirtualService {
+    const out: CVirtualService = { vs, routes: [], notes: [] };
+    vs.http.forEach((r, i) => {
+      if (!r.delegate) {
+        out.routes.push(this.#compileRoute(vs, r, i));
+        return;
+      }
+      const key = `${r.delegate.namespace}/${r.delegate.name}`;
+      const d = delegates.get(key);
+      if (!d || !visibleTo(d.exportTo, d.namespace, vs.namespace)) {
+        out.notes.push(`route ${i}: delegate ${key} not found (or not exported to ${vs.namespace}); route dropped`);
+        this.warnings.push(`VirtualService ${vs.namespace}/${vs.name}: spec.http[${i}].delegate: ${key} not found or not exported; route dropped`);
+        return;
+      }
+      d.http.forEach((dr, j) => {
+        if (dr.delegate) {
+          out.notes.push(`route ${i}: delegate ${key} route ${j} has a delegate itself (one level only); dropped`);
+          return;
+        }
+        const merged = mergeDelegateRoute(r, dr);
+        if (!merged) {
+          out.notes.push(`route ${i}: delegate ${key} route ${j} match is not a subset of the root match; dropped`);
+          this.warnings.push(`VirtualService ${d.namespace}/${d.name}: spec.http[${j}].match: not a subset of root ${vs.namespace}/${vs.name} spec.http[${i}].match; route dropped`);
+          return;
+        }
+        out.routes.push(this.#compileRoute(vs, merged, i, { delegate: key, delegateIndex: j }));
+      });
+    });
+    return out;
+  }
+
+  #normalize(req: RouteRequest): NReq {
+    const rawPath = req.path ?? '/';
+    const q = rawPath.indexOf('?');
+    let headers: Record<string, string | readonly string[]> = req.headers ?? EMPTY;
+    for (const k in headers) {
+      if (k !== k.toLowerCase()) {
+        const h: Record<string, string | readonly string[]> = {};
+        for (const [kk, v] of Object.entries(headers)) {
+          const lk = kk.toLowerCase();
+          const prev = h[lk];
+          h[lk] = prev === undefined ? v : `${joinHeader(prev)},${joinHeader(v)}`;
+        }
+        headers = h;
+        break;
+      }
+    }
+    const scheme = req.scheme ?? 'http';
+    let authority = joinHeader(headers[':authority']) ?? joinHeader(headers['host']);
+    if (authority === undefined) {
+      const defaultPort = (scheme === 'http' && req.port === 80) || (scheme === 'https' && req.port === 443);
+      authority = req.host.includes(':') && !req.host.startsWith('[') ? req.host : defaultPort ? req.host : `${req.host}:${req.port}`;
+    }
+    return {
+      req,
+      host: stripPort(req.host.toLowerCase()),
+      authority,
+      path: rawPath,
+      pathNoQuery: q < 0 ? rawPath : rawPath.slice(0, q),
+      query: q < 0 ? '' : rawPath.slice(q + 1),
+      method: req.method ?? 'GET',
+      scheme,
+      headers,
+      clientNs: req.client?.namespace ?? 'default',
+      clientLabels: req.client?.labels ?? EMPTY,
+      gateway: req.context === 'gateway' ? req.gateway ?? '' : 'mesh',
+    };
+  }
+
+  #header(n: NReq, name: string): string | undefined {
+    switch (name) {
+      case ':method':
+        return n.method;
+      case ':authority':
+      case 'host':
+        return n.authority;
+      case ':scheme':
+        return n.scheme;
+      case ':path':
+        return n.path;
+    }
+    if (name.charCodeAt(0) === 64 /* @ */) {
+      const m = /^@request\.auth\.claims(?:\.(.+)|\[(.+)\])$/.exec(name);
+      if (!m) return undefined;
+      const claim = n.req.claims?.[m[1] ?? m[2]!];
+      return claim === undefined ? undefined : joinHeader(claim);
+    }
+    return joinHeader(n.headers[name]);
+  }
+
+  #params(n: NReq): Map<string, string> {
+    if (n.params) return n.params;
+    const p = new Map<string, string>();
+    if (n.query) {
+      for (const part of n.query.split('&')) {
+        if (!part) continue;
+        const eq = part.indexOf('=');
+        const k = eq < 0 ? part : part.slice(0, eq);
+        const v = eq < 0 ? '' : part.slice(eq + 1);
+        let dk = k;
+        let dv = v;
+        try {
+          dk = decodeURIComponent(k.replace(/\+/g, ' '));
+          dv = decodeURIComponent(v.replace(/\+/g, ' '));
+        } catch {
+          /* keep raw */
+        }
+        if (!p.has(dk)) p.set(dk, dv);
+      }
+    }
+    n.params = p;
+    return p;
+  }
+
+  /** Config-time filters: port, gateways, sourceLabels, sourceNamespace. */
+  #emitted(m: CMatch, n: NReq, why: string[] | null): boolean {
+    if (!m.filtered) return true;
+    const s = m.src;
+    if (s.port !== undefined && s.port !== n.req.port) {
+      why?.push(`port ${s.port} != ${n.req.port}`);
+      return false;
+    }
+    if (s.gateways.length) {
+      if (!s.gateways.includes(n.gateway)) {
+        why?.push(`gateways [${s.gateways.join(', ')}] do not include ${n.gateway}`);
+        return false;
+      }
+      return true;
+    }
+    if (s.sourceLabels && !labelsSubset(s.sourceLabels, n.clientLabels)) {
+      why?.push(`sourceLabels ${JSON.stringify(s.sourceLabels)} not all on the client`);
+      return false;
+    }
+    if (s.sourceNamespace !== undefined && s.sourceNamespace !== n.clientNs) {
+      why?.push(`sourceNamespace ${s.sourceNamespace} != ${n.clientNs}`);
+      return false;
+    }
+    return true;
+  }
+
+  /** Request-time match of one match entry. */
+  #matches(m: CMatch, n: NReq, why: string[] | null): boolean {
+    const s = m.src;
+    if (s.uri) {
+      let ok: boolean;
+      const u = s.uri;
+      if (u.kind === 'exact') ok = m.uriLower !== undefined ? n.pathNoQuery.toLowerCase() === m.uriLower : n.pathNoQuery === u.value;
+      else if (u.kind === 'prefix') ok = m.uriLower !== undefined ? n.path.toLowerCase().startsWith(m.uriLower) : n.path.startsWith(u.value);
+      else ok = sm(u, n.pathNoQuery);
+      if (!ok) {
+        why?.push(`uri ${smText(u)}${m.uriLower !== undefined ? ' (ignoreUriCase)' : ''} does not match ${JSON.stringify(u.kind === 'prefix' ? n.path : n.pathNoQuery)}`);
+        return false;
+      }
+    }
+    if (s.method && !sm(s.method, n.method)) {
+      why?.push(`method ${smText(s.method)} does not match ${n.method}`);
+      return false;
+    }
+    if (s.authority && !sm(s.authority, n.authority)) {
+      why?.push(`authority ${smText(s.authority)} does not match ${n.authority}`);
+      return false;
+    }
+    if (s.scheme && !sm(s.scheme, n.scheme)) {
+      why?.push(`scheme ${smText(s.scheme)} does not match ${n.scheme}`);
+      return false;
+    }
+    for (let i = 0; i < s.headers.length; i++) {
+      const [name, hm] = s.headers[i]!;
+      const v = this.#header(n, name);
+      if (!sm(hm, v)) {
+        why?.push(`header ${name} ${smText(hm)} does not match ${v === undefined ? '(absent)' : JSON.stringify(v)}`);
+        return false;
+      }
+    }
+    for (let i = 0; i < s.withoutHeaders.length; i++) {
+      const [name, hm] = s.withoutHeaders[i]!;
+      const v = this.#header(n, name);
+      // presence: matches iff absent; otherwise a missing header counts as ""
+      const inner = hm.kind === 'present' ? v !== undefined : sm(hm, v ?? '');
+      if (inner) {
+        why?.push(`withoutHeaders ${name} ${smText(hm)} matches ${v === undefined ? '(absent, treated as "")' : JSON.stringify(v)}`);
+        return false;
+      }
+    }
+    if (s.queryParams.length) {
+      const p = this.#params(n);
+      for (const [name, qm] of s.queryParams) {
+        const v = p.get(name);
+        if (!sm(qm, v)) {
+          why?.push(`queryParams ${name} ${smText(qm)} does not match ${v === undefined ? '(absent)' : JSON.stringify(v)}`);
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  /** First match wins over the routes; notes when every route was filtered out for this proxy. */
+  #walk(routes: readonly CRoute[], n: NReq, trace: string[] | null): { hit?: Hit; anyEmitted: boolean } {
+    let anyEmitted = false;
+    for (let ri = 0; ri < routes.length; ri++) {
+      const r = routes[ri]!;
+      const label = trace ? routeLabel(r) : '';
+      if (r.matches.length === 0) {
+        trace?.push(`${label}: matched (no match conditions: catch-all)`);
+        return { hit: { route: r }, anyEmitted: true };
+      }
+      const why: string[] | null = trace ? [] : null;
+      for (let mi = 0; mi < r.matches.length; mi++) {
+        const m = r.matches[mi]!;
+        if (!this.#emitted(m, n, why)) continue;
+        anyEmitted = true;
+        if (this.#matches(m, n, why)) {
+          trace?.push(`${label}: matched (match[${mi}]${m.src.name ? ` "${m.src.name}"` : ''}${m.catchAll ? ', catch-all' : ''})`);
+          return { hit: { route: r, match: m }, anyEmitted };
+        }
+        if (m.catchAll) break; // unreachable: a catch-all always matches
+      }
+      if (trace) trace.push(`${label}: no match: ${why!.map((w, i) => (r.matches.length > 1 ? `match[${i}]? ${w}` : w)).join('; ') || 'no match entry applies to this proxy'}`);
+    }
+    return { anyEmitted };
+  }
+
+  #select(n: NReq, trace: string[] | null): Selection {
+    if (n.gateway !== 'mesh') return this.#selectGateway(n, trace);
+    const svc = this.catalog.lookupDomain(n.host, n.clientNs);
+    const key = svc ? svc.hostname : n.host;
+    trace?.push(svc ? `host ${n.req.host} -> ${svc.kind} ${svc.namespace}/${svc.name} (${svc.hostname}) as seen from namespace ${n.clientNs}` : `host ${n.req.host} is not a service visible from namespace ${n.clientNs}`);
+    if (svc && svc.ports.length && !svc.ports.some((p) => p.port === n.req.port)) {
+      trace?.push(`port ${n.req.port} is not a port of ${svc.hostname}`);
+      return { service: svc, anyEmitted: false, unknownPort: true };
+    }
+    let chosen: CVirtualService | undefined;
+    const exact = this.#meshExact.get(key);
+    if (exact) for (const c of exact) if (visibleTo(c.vs.exportTo, c.vs.namespace, n.clientNs)) {
+      chosen = c;
+      break;
+    }
+    if (!chosen && this.#meshWildcard.length) {
+      let best = -1;
+      for (const c of this.#meshWildcard) {
+        if (!visibleTo(c.vs.exportTo, c.vs.namespace, n.clientNs)) continue;
+        let sp = -1;
+        for (const h of c.vs.hosts) sp = Math.max(sp, hostSpecificity(h, key));
+        if (sp > best) {
+          best = sp;
+          chosen = c;
+        }
+      }
+    }
+    const sel: Selection = { anyEmitted: false };
+    if (svc) sel.service = svc;
+    if (!chosen) {
+      trace?.push('no VirtualService applies to this host');
+      return sel;
+    }
+    if (trace) {
+      const others = (exact ?? []).filter((c) => c !== chosen).map((c) => `${c.vs.namespace}/${c.vs.name}`);
+      trace.push(`VirtualService ${chosen.vs.namespace}/${chosen.vs.name} applies${others.length ? ` (oldest; not merged with ${others.join(', ')})` : ''}`);
+      for (const note of chosen.notes) trace.push(note);
+    }
+    sel.vs = chosen;
+    sel.routes = chosen.routes;
+    const w = this.#walk(chosen.routes, n, trace);
+    sel.anyEmitted = w.anyEmitted;
+    if (w.hit) sel.hit = w.hit;
+    return sel;
+  }
+
+  #selectGateway(n: NReq, trace: string[] | null): Selection {
+    const gwNs = n.gateway.includes('/') ? n.gateway.slice(0, n.gateway.indexOf('/')) : n.clientNs;
+    let best = -1;
+    let bound: CVirtualService[] = [];
+    for (const c of this.#gateway) {
+      if (!c.vs.gateways.includes(n.gateway) || !visibleTo(c.vs.exportTo, c.vs.namespace, gwNs)) continue;
+      let sp = -1;
+      for (const h of c.vs.hosts) sp = Math.max(sp, hostSpecificity(h, n.host));
+      if (sp < 0) continue;
+      if (sp > best) {
+        best = sp;
+        bound = [c];
+      } else if (sp === best) bound.push(c);
+    }
+    const svc = this.catalog.lookupDomain(n.host, gwNs);
+    const sel: Selection = { anyEmitted: false };
+    if (svc) sel.service = svc;
+    if (!bound.length) {
+      trace?.push(`no VirtualService bound to gateway ${n.gateway} has a host matching ${n.host}`);
+      return sel;
+    }
+    trace?.push(`gateway ${n.gateway}: VirtualServices merged for ${n.host}: ${bound.map((c) => `${c.vs.namespace}/${c.vs.name}`).join(', ')}`);
+    const routes = bound.length === 1 ? bound[0]!.routes : bound.flatMap((c) => c.routes);
+    sel.merged = bound;
+    sel.vs = bound[0]!;
+    sel.routes = routes;
+    const w = this.#walk(routes, n, trace);
+    sel.anyEmitted = w.anyEmitted;
+    if (w.hit) {
+      sel.hit = w.hit;
+      sel.vs = bound.find((c) => c.vs === w.hit!.route.vs) ?? sel.vs;
+    }
+    return sel;
+  }
+
+  #cluster(fqdn: string, port: number, subset: string | undefined, n: NReq): ClusterInfo {
+    const key = `${n.clientNs}|${port}|${subset ?? ''}|${fqdn}`;
+    const c = this.#clusters.get(key);
+    if (c) return c;
+    const name = `outbound|${port}|${subset ?? ''}|${fqdn}`;
+    const svc = this.catalog.lookupHost(fqdn, n.clientNs);
+    const info: ClusterInfo = { name, fqdn, port, endpoints: [], endpointNames: [], lb: 'LEAST_REQUEST' };
+    if (subset !== undefined) info.subset = subset;
+    if (!svc) {
+      info.missing = `host ${fqdn} is not in the service registry (cluster ${name} does not exist)`;
+    } else {
+      info.service = svc;
+      const dr = this.catalog.destinationRule(fqdn, n.clientNs, svc.namespace);
+      let sub;
+      if (subset !== undefined) {
+        sub = dr?.subsets.find((s) => s.name === subset);
+        if (!sub) info.missing = `subset ${subset} is not defined${dr ? ` in DestinationRule ${dr.namespace}/${dr.name}` : ' (no DestinationRule for this host)'} (cluster ${name} does not exist)`;
+      }
+      if (!info.missing) {
+        let eps = this.catalog.endpoints(svc);
+        if (sub) eps = eps.filter((e) => labelsSubset(sub.labels, e.labels));
+        info.endpoints = eps;
+        info.endpointNames = eps.map((e) => e.name);
+        if (!eps.length) info.noEndpoints = true;
+        const tp = effectiveTrafficPolicy(dr, sub, port);
+        info.lb = lbPolicyOf(tp.loadBalancer);
+        const ch = tp.loadBalancer?.consistentHash;
+        if (ch?.httpHeaderName) info.hashHeader = ch.httpHeaderName;
+        if (ch?.httpQueryParameterName) info.hashQuery = ch.httpQueryParameterName;
+        if (ch?.httpCookie) info.hashCookie = ch.httpCookie.name;
+        if (ch?.useSourceIp) info.hashSourceIp = true;
+      }
+    }
+    this.#clusters.set(key, info);
+    return info;
+  }
+
+  #destPort(d: Destination, n: NReq): number {
+    if (d.port !== undefined) return d.port;
+    const svc = this.catalog.lookupHost(d.fqdn, n.clientNs);
+    if (svc && svc.ports.length === 1) return svc.ports[0]!.port;
+    return n.req.port;
+  }
+
+  #pickEndpoint(ci: ClusterInfo, n: NReq, o: DecideOptions, rng: Rng): string | undefined {
+    let hashKey: string | undefined;
+    if (ci.lb === 'CONSISTENT_HASH') {
+      if (ci.hashHeader) hashKey = this.#header(n, ci.hashHeader);
+      else if (ci.hashQuery) hashKey = this.#params(n).get(ci.hashQuery);
+      else if (ci.hashSourceIp) hashKey = n.req.client?.ip;
+      else if (ci.hashCookie) {
+        const cookie = this.#header(n, 'cookie') ?? '';
+        const m = new RegExp(`(?:^|;\\s*)${ci.hashCookie.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}=([^;]*)`).exec(cookie);
+        hashKey = m?.[1];
+      }
+    }
+    const bal = rng === this.#rng ? this.#balancer : new Balancer(rng);
+    const e = bal.pick(ci.name, ci.lb, ci.endpoints, { ...(o.activeRequests ? { active: (x: Endpoint) => o.activeRequests!(x.name) } : {}), ...(hashKey !== undefined ? { hashKey } : {}) });
+    return e?.name;
+  }
+
+  /** Routes one request. Never throws for a well-formed request; every outcome is a Decision value. */
+  decide(req: RouteRequest, o: DecideOptions = {}): Decision {
+    const n = this.#normalize(req);
+    const rng = o.rng ?? this.#rng;
+    const sel = this.#select(n, null);
+    return this.#build(n, sel, rng, o);
+  }
+
+  #build(n: NReq, sel: Selection, rng: Rng, o: DecideOptions): Decision {
+    const req = n.req;
+    if (sel.unknownPort) {
+      const d = new Decision(this, req, 'unavailable');
+      d.status = 503;
+      d.service = sel.service!.hostname;
+      d.reason = `port ${req.port} is not a port of ${sel.service!.hostname}`;
+      d.route = { cluster: `outbound|${req.port}||${sel.service!.hostname}`, host: sel.service!.hostname, port: req.port, path: n.path, authority: n.authority };
+      return d;
+    }
+    const hit = sel.hit;
+    if (!hit) {
+      if (sel.service && n.gateway === 'mesh' && !(sel.routes && sel.anyEmitted)) return this.#defaultRoute(n, sel.service, rng, o);
+      if (sel.routes) {
+        const d = new Decision(this, req, 'notFound');
+        d.status = 404;
+        d.virtualService = `${sel.vs!.vs.namespace}/${sel.vs!.vs.name}`;
+        d.reason = 'no route matched';
+        if (sel.service) d.service = sel.service.hostname;
+        return d;
+      }
+      if (n.gateway !== 'mesh') {
+        const d = new Decision(this, req, 'notFound');
+        d.status = 404;
+        d.reason = `no virtual host for ${n.host} on gateway ${n.gateway}`;
+        return d;
+      }
+      const d = new Decision(this, req, 'unavailable');
+      d.status = 503;
+      d.reason = `unknown host ${n.host}: not in the service registry and no VirtualService applies`;
+      d.route = { cluster: `outbound|${req.port}||${n.host}`, host: n.host, port: req.port, path: n.path, authority: n.authority };
+      return d;
+    }
+    const r = hit.route;
+    const src = r.src;
+    const d = new Decision(this, req, 'route');
+    d.virtualService = `${r.vs.namespace}/${r.vs.name}`;
+    if (r.delegate) d.delegate = r.delegate;
+    if (r.name !== undefined) d.routeName = r.name;
+    d.routeIndex = r.index;
+    if (hit.match) d.matchIndex = hit.match.index;
+    if (sel.service) d.service = sel.service.hostname;
+    d.timeoutNs = src.timeoutNs ?? 0;
+    if (r.responseOps) d.responseHeaders = r.responseOps;
+    if (src.directResponse) {
+      d.action = 'directResponse';
+      d.status = src.directResponse.status;
+      d.directResponse = src.directResponse.body !== undefined ? { status: src.directResponse.status, body: src.directResponse.body } : { status: src.directResponse.status };
+      return d;
+    }
+    if (src.redirect) {
+      const rd = src.redirect;
+      d.action = 'redirect';
+      d.status = rd.redirectCode;
+      const scheme = rd.scheme ?? n.scheme;
+      let host = rd.authority ?? n.authority;
+      const port = rd.port ?? (rd.derivePort === 'FROM_REQUEST_PORT' ? req.port : undefined);
+      if (port !== undefined) {
+        host = stripPort(host);
+        if (!((scheme === 'http' && port === 80) || (scheme === 'https' && port === 443))) host = `${host}:${port}`;
+      }
+      let path: string;
+      if (rd.uri !== undefined) path = rd.uri.includes('?') || !n.query ? rd.uri : `${rd.uri}?${n.query}`;
+      else if (rd.prefixRewrite !== undefined) path = rewritePrefix(hit.match, n, rd.prefixRewrite);
+      else path = n.path;
+      d.redirect = { status: rd.redirectCode, location: `${scheme}://${host}${path}` };
+      return d;
+    }
+    // fault injection happens before routing upstream
+    const fault = src.fault;
+    if (fault?.delay && fault.delay.fixedDelayNs !== undefined && !fault.delay.exponential && fault.delay.percentage > 0 && rng() * 100 < fault.delay.percentage) {
+      d.delayNs = fault.delay.fixedDelayNs;
+    }
+    if (fault?.abort && fault.abort.percentage > 0 && rng() * 100 < fault.abort.percentage) {
+      d.action = 'abort';
+      d.status = fault.abort.httpStatus ?? 200;
+      d.abort = fault.abort.grpcStatus !== undefined ? { status: 200, grpcStatus: fault.abort.grpcStatus } : { status: fault.abort.httpStatus! };
+      return d;
+    }
+    // destinations
+    let chosen: CDest;
+    if (r.dests.length === 1) chosen = r.dests[0]!;
+    else {
+      const kept = r.dests.filter((x) => x.weight > 0);
+      if (kept.length === 1) chosen = kept[0]!;
+      else {
+        d.action = 'weighted';
+        chosen = r.dests[pickWeighted(r.weights, r.totalWeight, rng)]!;
+        d.weighted = kept.map((x) => ({ cluster: this.#cluster(x.dest.fqdn, this.#destPort(x.dest, n), x.dest.subset, n).name, weight: x.weight }));
+      }
+    }
+    const ci = this.#cluster(chosen.dest.fqdn, this.#destPort(chosen.dest, n), chosen.dest.subset, n);
+    // path rewrite
+    let path = n.path;
+    if (src.rewrite?.uri !== undefined) path = rewritePrefix(hit.match, n, src.rewrite.uri);
+    else if (src.rewrite?.uriRegexRewrite) {
+      const rw = src.rewrite.uriRegexRewrite;
+      rw.match.global.lastIndex = 0;
+      path = n.pathNoQuery.replace(rw.match.global, r.regexRewrite!) + (n.query ? `?${n.query}` : '');
+    }
+    // authority: route level wins over destination level
+    let authority = r.authorityOverride;
+    if (authority === undefined && chosen.headers?.request) {
+      for (const [k, v] of [...chosen.headers.request.set, ...chosen.headers.request.add]) if (AUTH(k)) authority = v;
+    }
+    authority ??= n.authority;
+    d.route = { cluster: ci.name, host: ci.fqdn, port: ci.port, path, authority, ...(ci.subset !== undefined ? { subset: ci.subset } : {}) };
+    // headers: route level first, then destination level
+    const dReq = chosen.headers?.request ? cleanOps(chosen.headers.request) : undefined;
+    const dRes = chosen.headers?.response ? cleanOps(chosen.headers.response) : undefined;
+    const reqOps = concatOps(r.requestOps, dReq);
+    const resOps = concatOps(r.responseOps, dRes);
+    if (reqOps) d.requestHeaders = reqOps;
+    if (resOps) d.responseHeaders = resOps;
+    const retries = convertRetryPolicy(src.retries, ci.lb === 'CONSISTENT_HASH');
+    if (retries) d.retries = retries;
+    if (src.mirrors.length) {
+      d.mirror = [];
+      for (const m of src.mirrors) {
+        if (m.percentage <= 0) continue;
+        const mc = this.#cluster(m.destination.fqdn, this.#destPort(m.destination, n), m.destination.subset, n);
+        d.mirror.push({ cluster: mc.name, percentage: m.percentage, authority: withShadow(authority) });
+      }
+    }
+    if (ci.missing) {
+      d.action = 'unavailable';
+      d.status = 503;
+      d.reason = ci.missing;
+      return d;
+    }
+    d.endpoints = ci.endpointNames;
+    d.lbPolicy = ci.lb;
+    if (ci.noEndpoints) {
+      d.action = 'unavailable';
+      d.status = 503;
+      d.reason = `no healthy upstream: cluster ${ci.name} has no endpoints`;
+      return d;
+    }
+    const e = this.#pickEndpoint(ci, n, o, rng);
+    if (e !== undefined) d.endpoint = e;
+    return d;
+  }
+
+  #defaultRoute(n: NReq, svc: Service, rng: Rng, o: DecideOptions): Decision {
+    const d = new Decision(this, n.req, 'route');
+    d.service = svc.hostname;
+    const ci = this.#cluster(svc.hostname, n.req.port, undefined, n);
+    d.route = { cluster: ci.name, host: ci.fqdn, port: ci.port, path: n.path, authority: n.authority };
+    d.retries = convertRetryPolicy(undefined, ci.lb === 'CONSISTENT_HASH')!;
+    d.endpoints = ci.endpointNames;
+    d.lbPolicy = ci.lb;
+    if (ci.noEndpoints) {
+      d.action = 'unavailable';
+      d.status = 503;
+      d.reason = `no healthy upstream: cluster ${ci.name} has no endpoints`;
+      return d;
+    }
+    const e = this.#pickEndpoint(ci, n, o, rng);
+    if (e !== undefined) d.endpoint = e;
+    return d;
+  }
+
+  /** @internal the lines of Decision.explain() */
+  explainLines(req: RouteRequest, d: Decision): string[] {
+    const n = this.#normalize(req);
+    const lines: string[] = [`request ${n.method} ${n.scheme}://${n.authority}${n.path} (port ${req.port}) from namespace ${n.clientNs}${Object.keys(n.clientLabels).length ? ` labels ${JSON.stringify(n.clientLabels)}` : ''}, context ${n.gateway === 'mesh' ? 'mesh' : `gateway ${n.gateway}`}`];
+    const sel = this.#select(n, lines);
+    if (!sel.hit && sel.service && n.gateway === 'mesh' && !sel.unknownPort && !(sel.routes && sel.anyEmitted)) {
+      lines.push(sel.routes ? 'every route was filtered out for this proxy: the VirtualService contributes no virtual host; default route' : 'default route (no VirtualService)');
+    }
+    switch (d.action) {
+      case 'notFound':
+        lines.push(`=> 404 not found: ${d.reason}`);
+        break;
+      case 'unavailable':
+        lines.push(`=> 503 unavailable: ${d.reason}`);
+        break;
+      case 'redirect':
+        lines.push(`=> redirect ${d.redirect!.status} ${d.redirect!.location}`);
+        break;
+      case 'directResponse':
+        lines.push(`=> direct response ${d.directResponse!.status}`);
+        break;
+      case 'abort':
+        lines.push(`=> fault abort ${d.abort!.grpcStatus ?? d.abort!.status}${d.delayNs !== undefined ? ` after delay ${d.delay}` : ''}`);
+        break;
+      default:
+        if (d.weighted) lines.push(`=> weighted: ${d.weighted.map((w) => `${w.cluster} ${w.weight}`).join(', ')}; picked ${d.route!.cluster}`);
+        else lines.push(`=> route to ${d.route!.cluster}`);
+        lines.push(`   path ${d.route!.path}, authority ${d.route!.authority}, timeout ${d.timeout}, retries ${d.retries ? `${d.retries.attempts} on ${d.retries.retryOn}` : 'none'}${d.delayNs !== undefined ? `, delay ${d.delay}` : ''}`);
+        if (d.endpoints) lines.push(`   endpoints (${d.lbPolicy}): ${d.endpoints.join(', ') || 'none'}${d.endpoint ? `; picked ${d.endpoint}` : ''}`);
+    }
+    return lines;
+  }
+}
+
+function routeLabel(r: CRoute): string {
+  return `route ${r.index}${r.name ? ` "${r.name}"` : ''}${r.delegate ? ` (delegate ${r.delegate} route ${r.delegateIndex})` : ''}`;
+}
+
+/** prefix_rewrite: the matched prefix is replaced (exact / regex: the whole path; no uri: `/`); the query is kept. */
+function rewritePrefix(m: CMatch | undefined, n: NReq, rewrite: string): string {
+  const u = m?.src.uri;
+  if (!u) return rewrite + n.path.slice(1);
+  if (u.kind === 'prefix') return rewrite + n.path.slice(u.value.length);
+  return rewrite + (n.query ? `?${n.query}` : '');
+}
+
+function cleanOps(ops: HeaderOps): HeaderOps | undefined {
+  const out: HeaderOps = { set: ops.set.filter(([k]) => !INTERNAL(k)), add: ops.add.filter(([k]) => !INTERNAL(k)), remove: ops.remove.filter((k) => !INTERNAL(k)) };
+  return out.set.length || out.add.length || out.remove.length ? out : undefined;
+}
+
+function concatOps(a: HeaderOps | undefined, b: HeaderOps | undefined): HeaderOps | undefined {
+  if (!a) return b;
+  if (!b) return a;
+  return { set: [...a.set, ...b.set], add: [...a.add, ...b.add], remove: [...a.remove, ...b.remove] };
+}
+
+// ---- delegation (istio pilot/pkg/model/virtualservice.go mergeHTTPRoute / mergeHTTPMatchRequest) ----
+
+function sameSM(a: StringMatch | undefined, b: StringMatch | undefined): boolean {
+  if (!a || !b) return true;
+  return a.kind === b.kind && (a.kind === 'present' || (a as { value: string }).value === (b as { value: string }).value);
+}
+
+function mergeMap(a: Array<[string, StringMatch]>, b: Array<[string, StringMatch]>): Array<[string, StringMatch]> | undefined {
+  const out = [...a];
+  for (const [k, v] of b) {
+    const prev = out.find(([kk]) => kk === k);
+    if (prev) {
+      if (!sameSM(prev[1], v)) return undefined;
+    } else out.push([k, v]);
+  }
+  return out;
+}
+
+function mergeMatch(root: HTTPMatchRequest, del: HTTPMatchRequest): HTTPMatchRequest | undefined {
+  const out: HTTPMatchRequest = { ...del };
+  if (root.uri) {
+    if (del.uri) {
+      const r = root.uri;
+      const d = del.uri;
+      if (r.kind === 'prefix' && (d.kind === 'prefix' || d.kind === 'exact')) {
+        if (!d.value.startsWith(r.value)) return undefined;
+      } else if (r.kind === 'exact') {
+        if (d.kind !== 'exact' || d.value !== r.value) return undefined;
+      } else return undefined;
+    } else out.uri = root.uri;
+  }
+  for (const k of ['scheme', 'method', 'authority'] as const) {
+    if (root[k] && del[k] && !sameSM(root[k], del[k])) return undefined;
+    const v = del[k] ?? root[k];
+    if (v) out[k] = v;
+  }
+  const h = mergeMap(root.headers, del.headers);
+  const wh = mergeMap(root.withoutHeaders, del.withoutHeaders);
+  const qp = mergeMap(root.queryParams, del.queryParams);
+  if (!h || !wh || !qp) return undefined;
+  out.headers = h;
+  out.withoutHeaders = wh;
+  out.queryParams = qp;
+  if (root.port !== undefined && del.port !== undefined && root.port !== del.port) return undefined;
+  const port = del.port ?? root.port;
+  if (port !== undefined) out.port = port;
+  if (root.sourceNamespace && del.sourceNamespace && root.sourceNamespace !== del.sourceNamespace) return undefined;
+  const sns = del.sourceNamespace ?? root.sourceNamespace;
+  if (sns) out.sourceNamespace = sns;
+  if (root.sourceLabels || del.sourceLabels) {
+    const sl = { ...(root.sourceLabels ?? {}) };
+    for (const [k, v] of Object.entries(del.sourceLabels ?? {})) {
+      if (sl[k] !== undefined && sl[k] !== v) return undefined;
+      sl[k] = v;
+    }
+    out.sourceLabels = sl;
+  }
+  out.gateways = root.gateways.length ? root.gateways : del.gateways;
+  out.ignoreUriCase = root.ignoreUriCase || del.ignoreUriCase;
+  if (root.name && del.name) out.name = `${root.name}-${del.name}`;
+  else if (root.name || del.name) out.name = (root.name ?? del.name)!;
+  return out;
+}
+
+function mergeDelegateRoute(root: HTTPRoute, del: HTTPRoute): HTTPRoute | undefined {
+  let match: HTTPMatchRequest[];
+  if (root.match.length === 0) match = del.match;
+  else if (del.match.length === 0) match = root.match;
+  else {
+    match = [];
+    for (const rm of root.match) for (const dm of del.match) {
+      const m = mergeMatch(rm, dm);
+      if (m) match.push(m);
+    }
+    if (!match.length) return undefined;
+  }
+  const out: HTTPRoute = { ...del, match };
+  if (!del.rewrite && root.rewrite) out.rewrite = root.rewrite;
+  if (del.timeoutNs === undefined && root.timeoutNs !== undefined) out.timeoutNs = root.timeoutNs;
+  if (!del.retries && root.retries) out.retries = root.retries;
+  if (!del.fault && root.fault) out.fault = root.fault;
+  if (!del.mirrors.length && root.mirrors.length) out.mirrors = root.mirrors;
+  if (!del.corsPolicy && root.corsPolicy) out.corsPolicy = root.corsPolicy;
+  if (!del.headers && root.headers) out.headers = root.headers;
+  return out;
+}
+
+/** Validates parsed objects and compiles a Router; throws WP_ERR_INVALID_CONFIG listing every problem. */
+export function compileRouter(objects: readonly unknown[], opts: RouterOptions & { origin?: LoadOptions['origin'] } = {}): Router {
+  const { seed, ...load } = opts;
+  const res = loadConfig(objects, load);
+  if (res.errors.length) {
+    throw new WaypointError(WaypointErrorCode.INVALID_CONFIG, `invalid routing configuration: ${res.errors.length} problem(s): ${res.errors[0]}${res.errors.length > 1 ? ' …' : ''}`, { details: res.errors });
+  }
+  return new Router(res.model, { ...(seed !== undefined ? { seed } : {}), warnings: res.warnings });
+}
