@@ -4,11 +4,35 @@
 /** Every error code this package can raise. Codes are stable: never renamed or reused. */
 export const SpiffeErrorCode = {
   INVALID_ID: 'SPIFFE_ERR_INVALID_ID',
+  INVALID_OPTIONS: 'SPIFFE_ERR_INVALID_OPTIONS',
+  UNSUPPORTED_KEY: 'SPIFFE_ERR_UNSUPPORTED_KEY',
+  MALFORMED_KEY: 'SPIFFE_ERR_MALFORMED_KEY',
+  MALFORMED_CERT: 'SPIFFE_ERR_MALFORMED_CERT',
+  TRUST_DOMAIN_MISMATCH: 'SPIFFE_ERR_TRUST_DOMAIN_MISMATCH',
+  TTL_TOO_LONG: 'SPIFFE_ERR_TTL_TOO_LONG',
+  CERT_EXPIRED: 'SPIFFE_ERR_CERT_EXPIRED',
+  PEER_NO_CERT: 'SPIFFE_ERR_PEER_NO_CERT',
+  PEER_UNTRUSTED: 'SPIFFE_ERR_PEER_UNTRUSTED',
+  PEER_NO_ID: 'SPIFFE_ERR_PEER_NO_ID',
+  PEER_ID_MISMATCH: 'SPIFFE_ERR_PEER_ID_MISMATCH',
+  PEER_TRUST_DOMAIN: 'SPIFFE_ERR_PEER_TRUST_DOMAIN',
 } as const;
 export type SpiffeErrorCode = (typeof SpiffeErrorCode)[keyof typeof SpiffeErrorCode];
 
 const DEFAULT_MESSAGES: Record<SpiffeErrorCode, string> = {
   SPIFFE_ERR_INVALID_ID: 'invalid SPIFFE ID',
+  SPIFFE_ERR_INVALID_OPTIONS: 'invalid options',
+  SPIFFE_ERR_UNSUPPORTED_KEY: 'unsupported key type: use ECDSA P-256/P-384 or RSA 2048-4096',
+  SPIFFE_ERR_MALFORMED_KEY: 'malformed private key: expected PKCS#8, SEC1 or PKCS#1 PEM',
+  SPIFFE_ERR_MALFORMED_CERT: 'malformed certificate',
+  SPIFFE_ERR_TRUST_DOMAIN_MISMATCH: 'identity is not in the trust domain of this CA',
+  SPIFFE_ERR_TTL_TOO_LONG: 'requested certificate lifetime is above the maximum',
+  SPIFFE_ERR_CERT_EXPIRED: 'certificate is expired or not yet valid',
+  SPIFFE_ERR_PEER_NO_CERT: 'peer presented no certificate',
+  SPIFFE_ERR_PEER_UNTRUSTED: 'peer certificate chain does not lead to a trusted root',
+  SPIFFE_ERR_PEER_NO_ID: 'peer certificate carries no single valid SPIFFE URI SAN',
+  SPIFFE_ERR_PEER_ID_MISMATCH: 'peer identity is not one of the expected identities',
+  SPIFFE_ERR_PEER_TRUST_DOMAIN: 'peer identity is in a different trust domain',
 };
 
 const TAG = Symbol.for('amesh.spiffe.error');

@@ -1,0 +1,347 @@
+// The certificate authority: a self-signed root, an intermediate under a given CA, or a loaded signing key and
+// chain; it issues workload certificates (empty subject, one critical URI SAN, serverAuth+clientAuth).
+//
+// The issuance path builds the TBSCertificate from precomputed DER pieces (issuer name, algorithm identifier and
+// the constant extensions are encoded once per CA) with only the serial, validity, SubjectPublicKeyInfo and SAN
+// spliced in per certificate, then signs with node:crypto. No generic ASN.1 object model on the hot path.
+import { createPublicKey, sign, type KeyObject } from 'node:crypto';
+import * as der from './der.js';
+import { SpiffeError, SpiffeErrorCode } from './errors.js';
+import { SpiffeId, trustDomainProblems } from './id.js';
+import { generateKey, keyKind, loadPrivateKey, signatureAlgorithm, type KeyOptions, type KeyPair, type SignatureAlgorithm } from './keys.js';
+import { Certificate, EKU, EXT, buildCertificate, extension, keyIdentifier, name, pemOf, randomSerial, uriSan, verifyChain } from './x509.js';
+
+/** Istio's default workload certificate lifetime: 24 h. */
+export const DEFAULT_TTL_SECONDS = 24 * 3600;
+/** Istio's default maximum workload certificate lifetime: 90 days. */
+export const DEFAULT_MAX_TTL_SECONDS = 90 * 24 * 3600;
+/** Default lifetime of a self-signed root: 10 years (Istio's default). */
+export const DEFAULT_ROOT_TTL_SECONDS = 10 * 365 * 24 * 3600;
+
+export interface CaPolicy {
+  /** The trust domain this CA issues for (default: taken from the CA certificate's O, else `cluster.local`). */
+  trustDomain?: string;
+  /** Lifetime when a request names none (default 24 h). */
+  defaultTtlSeconds?: number;
+  /** Longest lifetime the CA grants (default 90 days). Longer requests are refused with TTL_TOO_LONG. */
+  maxTtlSeconds?: number;
+  /** notBefore is set this far in the past to absorb clock skew (default 0). */
+  backdateSeconds?: number;
+  /** Clock in ms since the epoch (default Date.now); inject a fake one in tests. */
+  now?: () => number;
+}
+
+export interface CreateRootOptions extends CaPolicy, KeyOptions {
+  trustDomain?: string;
+  /** Lifetime of the root certificate (default 10 years). */
+  rootTtlSeconds?: number;
+  /** Subject O of the root (default: the trust domain). */
+  organization?: string;
+}
+
+export interface CreateIntermediateOptions extends CaPolicy, KeyOptions {
+  /** Lifetime of the intermediate (default 1 year, never past the parent's notAfter). */
+  caTtlSeconds?: number;
+  organization?: string;
+}
+
+export interface FromPemOptions extends CaPolicy {
+  /** The CA's signing certificate (`ca-cert.pem`). */
+  certPem: string;
+  /** Its private key (`ca-key.pem`). */
+  keyPem: string | KeyObject;
+  /** `cert-chain.pem`: the signing certificate's chain (intermediates, optionally the root too). Optional. */
+  certChainPem?: string;
+  /** `root-cert.pem`: the trust bundle, one or more roots (several during root rotation). */
+  rootCertPem: string;
+}
+
+export interface IssueOptions {
+  /** The identity to put in the URI SAN. */
+  id: SpiffeId | string;
+  /** The subject's public key (a KeyObject, or DER SubjectPublicKeyInfo). */
+  publicKey: KeyObject | Buffer;
+  /** Requested lifetime (default: the CA's default TTL). */
+  ttlSeconds?: number;
+}
+
+/** A signed workload certificate in Istio's `cert_chain` shape. */
+export interface IssuedCertificate {
+  /** `[leaf, ...intermediates, roots]`: the last element holds every trusted root, concatenated (upstream shape). */
+  certChain: string[];
+  /** the leaf alone, PEM */
+  leafPem: string;
+  /** the leaf's DER */
+  leafDer: Buffer;
+  notBefore: number;
+  notAfter: number;
+}
+
+function policyProblems(p: CaPolicy): string[] {
+  const out: string[] = [];
+  const pos = (v: unknown, f: string): void => {
+    if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v <= 0)) out.push(`${f}: must be a positive integer`);
+  };
+  pos(p.defaultTtlSeconds, 'defaultTtlSeconds');
+  pos(p.maxTtlSeconds, 'maxTtlSeconds');
+  if (p.backdateSeconds !== undefined && (!Number.isInteger(p.backdateSeconds) || p.backdateSeconds < 0)) {
+    out.push('backdateSeconds: must be a non-negative integer');
+  }
+  if ((p.defaultTtlSeconds ?? DEFAULT_TTL_SECONDS) > (p.maxTtlSeconds ?? DEFAULT_MAX_TTL_SECONDS)) {
+    out.push('defaultTtlSeconds: must not exceed maxTtlSeconds');
+  }
+  if (p.trustDomain !== undefined) out.push(...trustDomainProblems(p.trustDomain));
+  return out;
+}
+
+function fail(problems: string[], what: string): void {
+  if (problems.length > 0) {
+    throw new SpiffeError(SpiffeErrorCode.INVALID_OPTIONS, `invalid ${what}: ${problems.join('; ')}`, { details: problems });
+  }
+}
+
+function caExtensions(spki: Buffer, authorityKeyId: Buffer | undefined): Buffer[] {
+  const exts = [
+    extension(EXT.basicConstraints, true, der.seq(der.TRUE)),
+    // digitalSignature, keyCertSign, cRLSign
+    extension(EXT.keyUsage, true, der.bitString(Buffer.from([0x86]), 1)),
+    extension(EXT.subjectKeyIdentifier, false, der.octets(keyIdentifier(spki))),
+  ];
+  if (authorityKeyId) exts.push(extension(EXT.authorityKeyIdentifier, false, der.seq(der.tlv(0x80, authorityKeyId))));
+  return exts;
+}
+
+/** Reads the first O attribute of a DER Name, if any. */
+function organizationOf(nameDer: Buffer): string | undefined {
+  for (const rdn of der.children(nameDer, der.read(nameDer, 0))) {
+    for (const atv of der.children(nameDer, rdn)) {
+      const [t, v] = der.children(nameDer, atv);
+      if (t && v && der.oidToString(der.content(nameDer, t)) === '2.5.4.10') return der.content(nameDer, v).toString('utf8');
+    }
+  }
+  return undefined;
+}
+
+/** A signing CA. Create with `createRoot`, `createIntermediate` or `fromPem`. */
+export class CertificateAuthority {
+  readonly trustDomain: string;
+  /** The signing certificate. */
+  readonly certificate: Certificate;
+  /** Certificates between the signing certificate and a root, in order (excluding roots; includes the signing cert unless it is a root). */
+  readonly chain: readonly Certificate[];
+  /** Every trusted root (the trust bundle). */
+  readonly roots: readonly Certificate[];
+  readonly defaultTtlSeconds: number;
+  readonly maxTtlSeconds: number;
+  readonly backdateSeconds: number;
+  readonly now: () => number;
+  readonly #key: KeyObject;
+  readonly #keyPem: string;
+  readonly #alg: SignatureAlgorithm;
+  /** precomputed DER pieces for issuance */
+  readonly #algDer: Buffer;
+  readonly #version = der.explicit(0, der.smallInt(2));
+  readonly #extsEc: Buffer;
+  readonly #extsRsa: Buffer;
+  /** `cert_chain` elements after the leaf */
+  readonly #tail: string[];
+
+  private constructor(key: KeyPair, certificate: Certificate, chain: Certificate[], roots: Certificate[], policy: CaPolicy) {
+    fail(policyProblems(policy), 'CA policy');
+    this.#key = key.privateKey;
+    this.#keyPem = key.privateKeyPem;
+    this.#alg = signatureAlgorithm(key.privateKey);
+    this.#algDer = this.#alg.der;
+    this.certificate = certificate;
+    this.chain = chain;
+    this.roots = roots;
+    this.trustDomain = policy.trustDomain ?? organizationOf(certificate.subject) ?? 'cluster.local';
+    fail(trustDomainProblems(this.trustDomain), 'CA trust domain (set trustDomain)');
+    this.defaultTtlSeconds = policy.defaultTtlSeconds ?? DEFAULT_TTL_SECONDS;
+    this.maxTtlSeconds = policy.maxTtlSeconds ?? DEFAULT_MAX_TTL_SECONDS;
+    this.backdateSeconds = policy.backdateSeconds ?? 0;
+    this.now = policy.now ?? Date.now;
+    const aki = certificate.subjectKeyId ?? keyIdentifier(certificate.spki);
+    const common = [
+      extension(EXT.basicConstraints, true, der.seq()),
+      extension(EXT.extKeyUsage, false, der.seq(der.oid(EKU.serverAuth), der.oid(EKU.clientAuth))),
+      extension(EXT.authorityKeyIdentifier, false, der.seq(der.tlv(0x80, aki))),
+    ];
+    // digitalSignature for EC keys; digitalSignature + keyEncipherment for RSA keys
+    this.#extsEc = Buffer.concat([extension(EXT.keyUsage, true, der.bitString(Buffer.from([0x80]), 7)), ...common]);
+    this.#extsRsa = Buffer.concat([extension(EXT.keyUsage, true, der.bitString(Buffer.from([0xa0]), 5)), ...common]);
+    this.#tail = [...chain.map((c) => c.pem), pemOf(roots)];
+  }
+
+  /** Creates a CA with a fresh key and a self-signed root certificate (subject O=<trust domain>). */
+  static async createRoot(opts: CreateRootOptions = {}): Promise<CertificateAuthority> {
+    const problems = policyProblems(opts);
+    if (opts.rootTtlSeconds !== undefined && !(Number.isInteger(opts.rootTtlSeconds) && opts.rootTtlSeconds > 0)) {
+      problems.push('rootTtlSeconds: must be a positive integer');
+    }
+    fail(problems, 'root CA options');
+    const trustDomain = opts.trustDomain ?? 'cluster.local';
+    const key = await generateKey(opts);
+    const now = (opts.now ?? Date.now)();
+    const spki = key.publicKey.export({ type: 'spki', format: 'der' });
+    const subject = name({ O: opts.organization ?? trustDomain });
+    const certDer = buildCertificate({
+      issuer: subject,
+      subject,
+      notBefore: now - 60_000,
+      notAfter: now + (opts.rootTtlSeconds ?? DEFAULT_ROOT_TTL_SECONDS) * 1000,
+      spki,
+      extensions: caExtensions(spki, undefined),
+      signingKey: key.privateKey,
+    });
+    const cert = Certificate.fromDer(certDer);
+    return new CertificateAuthority(key, cert, [], [cert], { ...opts, trustDomain });
+  }
+
+  /** Creates an intermediate CA signed by `parent`; it trusts the parent's roots and issues in the same trust domain. */
+  static async createIntermediate(parent: CertificateAuthority, opts: CreateIntermediateOptions = {}): Promise<CertificateAuthority> {
+    const problems = policyProblems(opts);
+    if (opts.caTtlSeconds !== undefined && !(Number.isInteger(opts.caTtlSeconds) && opts.caTtlSeconds > 0)) {
+      problems.push('caTtlSeconds: must be a positive integer');
+    }
+    fail(problems, 'intermediate CA options');
+    const trustDomain = opts.trustDomain ?? parent.trustDomain;
+    const key = await generateKey(opts);
+    const now = (opts.now ?? parent.now)();
+    const spki = key.publicKey.export({ type: 'spki', format: 'der' });
+    const certDer = buildCertificate({
+      issuer: parent.certificate.subject,
+      subject: name({ O: opts.organization ?? trustDomain, CN: 'intermediate' }),
+      notBefore: now - 60_000,
+      notAfter: Math.min(parent.certificate.notAfter, now + (opts.caTtlSeconds ?? 365 * 24 * 3600) * 1000),
+      spki,
+      extensions: caExtensions(spki, parent.certificate.subjectKeyId ?? keyIdentifier(parent.certificate.spki)),
+      signingKey: parent.#key,
+    });
+    const cert = Certificate.fromDer(certDer);
+    return new CertificateAuthority(key, cert, [cert, ...parent.chain], [...parent.roots], {
+      now: parent.now,
+      defaultTtlSeconds: parent.defaultTtlSeconds,
+      maxTtlSeconds: parent.maxTtlSeconds,
+      backdateSeconds: parent.backdateSeconds,
+      ...opts,
+      trustDomain,
+    });
+  }
+
+  /**
+   * A CA from PEM material (Istio's plug-in CA files). The signing certificate must be a CA whose key matches
+   * `keyPem` and whose chain verifies to one of the roots now.
+   */
+  static fromPem(opts: FromPemOptions): CertificateAuthority {
+    const key = loadPrivateKey(opts.keyPem);
+    const [cert] = Certificate.fromPem(opts.certPem);
+    const roots = Certificate.fromPem(opts.rootCertPem);
+    const chainCerts = opts.certChainPem ? Certificate.fromPem(opts.certChainPem) : [];
+    const problems: string[] = [];
+    if (!cert!.isCa) problems.push('certPem: the signing certificate is not a CA (basicConstraints cA is false)');
+    if (!cert!.spki.equals(key.publicKey.export({ type: 'spki', format: 'der' }))) {
+      problems.push('keyPem: the private key does not match the signing certificate');
+    }
+    roots.forEach((r, i) => {
+      if (!r.isCa) problems.push(`rootCertPem[${i}]: not a CA certificate`);
+    });
+    fail(problems, 'CA material');
+    const now = (opts.now ?? Date.now)();
+    const path = verifyChain([cert!, ...chainCerts], roots, now);
+    const rootSet = new Set(roots.map((r) => r.der.toString('base64')));
+    const chain = path.filter((c) => !rootSet.has(c.der.toString('base64')));
+    return new CertificateAuthority(key, cert!, chain, roots, opts);
+  }
+
+  /** The trust bundle as one PEM string (every root). */
+  get trustBundlePem(): string {
+    return pemOf(this.roots);
+  }
+
+  /** The signing key as PKCS#8 PEM (for writing `ca-key.pem`). */
+  get privateKeyPem(): string {
+    return this.#keyPem;
+  }
+
+  /** The signing key (to create an intermediate elsewhere, or for tests). */
+  get privateKey(): KeyObject {
+    return this.#key;
+  }
+
+  /** Checks a requested identity and TTL against this CA's policy; returns the TTL to use. Throws on refusal. */
+  checkRequest(id: SpiffeId, ttlSeconds: number | undefined): number {
+    if (!id.sameTrustDomain(this.trustDomain)) {
+      throw new SpiffeError(
+        SpiffeErrorCode.TRUST_DOMAIN_MISMATCH,
+        `identity ${id.toString()} is in trust domain ${JSON.stringify(id.trustDomain)}, but this CA issues for ${JSON.stringify(this.trustDomain)}`,
+      );
+    }
+    const ttl = ttlSeconds === undefined || ttlSeconds === 0 ? this.defaultTtlSeconds : ttlSeconds;
+    if (!Number.isInteger(ttl) || ttl < 0) {
+      throw new SpiffeError(SpiffeErrorCode.INVALID_OPTIONS, `ttlSeconds ${ttl} must be a positive integer`, { details: ['ttlSeconds: must be a positive integer'] });
+    }
+    if (ttl > this.maxTtlSeconds) {
+      throw new SpiffeError(
+        SpiffeErrorCode.TTL_TOO_LONG,
+        `requested lifetime ${ttl}s is above the maximum ${this.maxTtlSeconds}s: request at most ${this.maxTtlSeconds}s`,
+      );
+    }
+    return ttl;
+  }
+
+  /** Issues a workload certificate for `id` over `publicKey`. Refusals: TRUST_DOMAIN_MISMATCH, TTL_TOO_LONG, UNSUPPORTED_KEY. */
+  issue(opts: IssueOptions): IssuedCertificate {
+    const id = typeof opts.id === 'string' ? SpiffeId.parse(opts.id) : opts.id;
+    const ttl = this.checkRequest(id, opts.ttlSeconds);
+    let spki: Buffer;
+    let rsa: boolean;
+    if (Buffer.isBuffer(opts.publicKey)) {
+      spki = opts.publicKey;
+      rsa = checkSpki(spki);
+    } else {
+      const pub = opts.publicKey.type === 'private' ? createPublicKey(opts.publicKey) : opts.publicKey;
+      rsa = keyKind(pub) === 'rsa';
+      spki = pub.export({ type: 'spki', format: 'der' });
+    }
+    return this.issueUnchecked(id.toString(), spki, rsa, ttl);
+  }
+
+  /**
+   * The hot path: DER pieces spliced together and signed. `spki` must already be validated (a supported key).
+   * @internal
+   */
+  issueUnchecked(uri: string, spki: Buffer, rsa: boolean, ttlSeconds: number): IssuedCertificate {
+    const now = Math.floor(this.now() / 1000) * 1000;
+    const notBefore = now - this.backdateSeconds * 1000;
+    const notAfter = Math.min(now + ttlSeconds * 1000, this.certificate.notAfter);
+    const exts = rsa ? this.#extsRsa : this.#extsEc;
+    const san = extension(EXT.subjectAltName, true, uriSan([uri]));
+    const tbs = der.seq(
+      this.#version,
+      der.uint(randomSerial()),
+      this.#algDer,
+      this.certificate.subject,
+      der.seq(der.time(notBefore), der.time(notAfter)),
+      EMPTY_NAME,
+      spki,
+      der.explicit(3, der.seq(exts, san)),
+    );
+    const leafDer = der.seq(tbs, this.#algDer, der.bitString(sign(this.#alg.hash, tbs, this.#key)));
+    const leafPem = der.toPem(leafDer, 'CERTIFICATE');
+    return { certChain: [leafPem, ...this.#tail], leafPem, leafDer, notBefore, notAfter };
+  }
+}
+
+const EMPTY_NAME = Buffer.from([0x30, 0x00]);
+
+/** Validates a DER SubjectPublicKeyInfo as a supported key; returns whether it is RSA. Throws UNSUPPORTED_KEY. */
+export function checkSpki(spki: Buffer): boolean {
+  let key: KeyObject;
+  try {
+    key = createPublicKey({ key: spki, format: 'der', type: 'spki' });
+  } catch (cause) {
+    throw new SpiffeError(SpiffeErrorCode.UNSUPPORTED_KEY, 'public key is not a valid SubjectPublicKeyInfo', { cause });
+  }
+  return keyKind(key) === 'rsa';
+}
