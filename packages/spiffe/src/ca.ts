@@ -6,6 +6,9 @@
 // spliced in per certificate, then signs with node:crypto. No generic ASN.1 object model on the hot path.
 import { createPublicKey, sign, type KeyObject } from 'node:crypto';
 import * as der from './der.js';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { verifyCsr, type ParsedCsr } from './csr.js';
 import { SpiffeError, SpiffeErrorCode } from './errors.js';
 import { SpiffeId, trustDomainProblems } from './id.js';
 import { generateKey, keyKind, loadPrivateKey, signatureAlgorithm, type KeyOptions, type KeyPair, type SignatureAlgorithm } from './keys.js';
@@ -308,6 +311,23 @@ export class CertificateAuthority {
   }
 
   /**
+   * Verifies a CSR and signs it: the CSR's one URI SAN must be `opts.identity` when given (the authenticated
+   * caller, or the identity it may impersonate). Refusals: MALFORMED_CSR, CSR_SIGNATURE, CSR_SAN,
+   * CSR_IDENTITY_MISMATCH, UNSUPPORTED_KEY, TRUST_DOMAIN_MISMATCH, TTL_TOO_LONG. Nothing is signed on refusal.
+   */
+  signCsr(csr: string | Buffer | ParsedCsr, opts: { identity?: SpiffeId | string; ttlSeconds?: number } = {}): IssuedCertificate {
+    const v = verifyCsr(csr);
+    if (opts.identity !== undefined && !v.id.equals(String(opts.identity))) {
+      throw new SpiffeError(
+        SpiffeErrorCode.CSR_IDENTITY_MISMATCH,
+        `CSR asks for ${v.id.toString()}, but the caller may only get ${String(opts.identity)}`,
+      );
+    }
+    const ttl = this.checkRequest(v.id, opts.ttlSeconds);
+    return this.issueUnchecked(v.id.toString(), v.csr.spki, v.rsa, ttl);
+  }
+
+  /**
    * The hot path: DER pieces spliced together and signed. `spki` must already be validated (a supported key).
    * @internal
    */
@@ -344,4 +364,45 @@ export function checkSpki(spki: Buffer): boolean {
     throw new SpiffeError(SpiffeErrorCode.UNSUPPORTED_KEY, 'public key is not a valid SubjectPublicKeyInfo', { cause });
   }
   return keyKind(key) === 'rsa';
+}
+
+/** Istio's plug-in CA file names (`cacerts` secret). */
+export const PLUGIN_CA_FILES = {
+  cert: 'ca-cert.pem',
+  key: 'ca-key.pem',
+  root: 'root-cert.pem',
+  chain: 'cert-chain.pem',
+} as const;
+
+/**
+ * Loads Istio's plug-in CA layout from a directory: `ca-cert.pem`, `ca-key.pem`, `root-cert.pem` and (optional)
+ * `cert-chain.pem`. Missing required files are reported together (INVALID_OPTIONS); then as `fromPem`.
+ */
+export async function loadPluginCa(dir: string, policy: CaPolicy = {}): Promise<CertificateAuthority> {
+  const read = async (name: string): Promise<string | undefined> => {
+    try {
+      return await readFile(join(dir, name), 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+  };
+  const [cert, key, root, chain] = await Promise.all([
+    read(PLUGIN_CA_FILES.cert),
+    read(PLUGIN_CA_FILES.key),
+    read(PLUGIN_CA_FILES.root),
+    read(PLUGIN_CA_FILES.chain),
+  ]);
+  const missing: string[] = [];
+  if (cert === undefined) missing.push(`${PLUGIN_CA_FILES.cert}: missing in ${dir}`);
+  if (key === undefined) missing.push(`${PLUGIN_CA_FILES.key}: missing in ${dir}`);
+  if (root === undefined) missing.push(`${PLUGIN_CA_FILES.root}: missing in ${dir}`);
+  fail(missing, 'plug-in CA directory');
+  return CertificateAuthority.fromPem({
+    ...policy,
+    certPem: cert!,
+    keyPem: key!,
+    rootCertPem: root!,
+    ...(chain !== undefined && chain.trim() !== '' ? { certChainPem: chain } : {}),
+  });
 }

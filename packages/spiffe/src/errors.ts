@@ -16,6 +16,10 @@ export const SpiffeErrorCode = {
   PEER_NO_ID: 'SPIFFE_ERR_PEER_NO_ID',
   PEER_ID_MISMATCH: 'SPIFFE_ERR_PEER_ID_MISMATCH',
   PEER_TRUST_DOMAIN: 'SPIFFE_ERR_PEER_TRUST_DOMAIN',
+  MALFORMED_CSR: 'SPIFFE_ERR_MALFORMED_CSR',
+  CSR_SIGNATURE: 'SPIFFE_ERR_CSR_SIGNATURE',
+  CSR_SAN: 'SPIFFE_ERR_CSR_SAN',
+  CSR_IDENTITY_MISMATCH: 'SPIFFE_ERR_CSR_IDENTITY_MISMATCH',
 } as const;
 export type SpiffeErrorCode = (typeof SpiffeErrorCode)[keyof typeof SpiffeErrorCode];
 
@@ -33,6 +37,10 @@ const DEFAULT_MESSAGES: Record<SpiffeErrorCode, string> = {
   SPIFFE_ERR_PEER_NO_ID: 'peer certificate carries no single valid SPIFFE URI SAN',
   SPIFFE_ERR_PEER_ID_MISMATCH: 'peer identity is not one of the expected identities',
   SPIFFE_ERR_PEER_TRUST_DOMAIN: 'peer identity is in a different trust domain',
+  SPIFFE_ERR_MALFORMED_CSR: 'malformed CSR: expected a PEM CERTIFICATE REQUEST (PKCS#10)',
+  SPIFFE_ERR_CSR_SIGNATURE: 'CSR signature does not verify',
+  SPIFFE_ERR_CSR_SAN: 'CSR must carry exactly one URI SAN (the SPIFFE ID)',
+  SPIFFE_ERR_CSR_IDENTITY_MISMATCH: "CSR identity is not the caller's identity",
 };
 
 const TAG = Symbol.for('amesh.spiffe.error');

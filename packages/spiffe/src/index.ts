@@ -5,6 +5,8 @@ export { generateKey, generateKeySync, loadPrivateKey, keyKind, type KeyType, ty
 export { Certificate, verifyChain, pemOf } from './x509.js';
 export {
   CertificateAuthority,
+  loadPluginCa,
+  PLUGIN_CA_FILES,
   DEFAULT_TTL_SECONDS,
   DEFAULT_MAX_TTL_SECONDS,
   DEFAULT_ROOT_TTL_SECONDS,
@@ -25,3 +27,4 @@ export {
   clientTlsOptions,
   type VerifyPeerOptions,
 } from './tls.js';
+export { createCsr, parseCsr, verifyCsr, type CsrOptions, type ParsedCsr, type VerifiedCsr } from './csr.js';

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateKeyPairSync } from 'node:crypto';
-import { CertificateAuthority, Certificate, generateKeySync, SpiffeErrorCode, SpiffeId, verifyChain, DEFAULT_TTL_SECONDS } from '../src/index.js';
+import { CertificateAuthority, loadPluginCa, Certificate, generateKeySync, SpiffeErrorCode, SpiffeId, verifyChain, DEFAULT_TTL_SECONDS } from '../src/index.js';
 
 const openssl = (...args: string[]): string => execFileSync('openssl', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
@@ -116,5 +116,26 @@ t.test('fromPem: Istio plug-in material', async (t) => {
   t.throws(() => CertificateAuthority.fromPem({ certPem: 'garbage', keyPem: mid.privateKeyPem, rootCertPem: root.trustBundlePem }), {
     code: SpiffeErrorCode.MALFORMED_CERT,
   });
-  writeFileSync(join(t.testdir(), 'x'), '');
+});
+
+t.test('loadPluginCa reads the cacerts layout and reports missing files together', async (t) => {
+  const root = await CertificateAuthority.createRoot({ trustDomain: 'cluster.local' });
+  const mid = await CertificateAuthority.createIntermediate(root, { type: 'rsa' });
+  const dir = t.testdir({
+    'ca-cert.pem': mid.certificate.pem,
+    'ca-key.pem': mid.privateKeyPem,
+    'root-cert.pem': root.trustBundlePem,
+    'cert-chain.pem': mid.certificate.pem + root.certificate.pem,
+  });
+  const ca = await loadPluginCa(dir, { maxTtlSeconds: 7200, defaultTtlSeconds: 3600 });
+  t.equal(ca.maxTtlSeconds, 7200);
+  const issued = ca.issue({ id: 'spiffe://cluster.local/ns/a/sa/b', publicKey: generateKeySync().publicKey });
+  t.equal(issued.certChain.length, 3);
+  writeFileSync(join(dir, 'cert-chain.pem'), '');
+  t.equal((await loadPluginCa(dir)).chain.length, 1, 'empty cert-chain.pem is fine');
+  const empty = t.testdir({ 'ca-cert.pem': mid.certificate.pem });
+  const err = await loadPluginCa(empty).catch((e: unknown) => e);
+  t.match(err, { code: SpiffeErrorCode.INVALID_OPTIONS });
+  t.same((err as { details: string[] }).details.map((d) => d.split(':')[0]), ['ca-key.pem', 'root-cert.pem']);
+  await t.rejects(loadPluginCa(join(dir, 'ca-cert.pem')), { code: 'ENOTDIR' });
 });
