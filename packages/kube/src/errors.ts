@@ -4,11 +4,21 @@
 /** Every error code this package can raise. Codes are stable: never renamed or reused. */
 export const KubeErrorCode = {
   INVALID_OBJECT: 'KUBE_ERR_INVALID_OBJECT',
+  UNKNOWN_KIND: 'KUBE_ERR_UNKNOWN_KIND',
+  INVALID_SELECTOR: 'KUBE_ERR_INVALID_SELECTOR',
+  WRITE_FAILED: 'KUBE_ERR_WRITE_FAILED',
+  LIST_FAILED: 'KUBE_ERR_LIST_FAILED',
+  CLOSED: 'KUBE_ERR_CLOSED',
 } as const;
 export type KubeErrorCode = (typeof KubeErrorCode)[keyof typeof KubeErrorCode];
 
 const DEFAULT_MESSAGES: Record<KubeErrorCode, string> = {
   KUBE_ERR_INVALID_OBJECT: 'invalid Kubernetes object',
+  KUBE_ERR_UNKNOWN_KIND: 'unknown kind: amesh does not watch this apiVersion/kind',
+  KUBE_ERR_INVALID_SELECTOR: 'invalid label or field selector',
+  KUBE_ERR_WRITE_FAILED: 'could not write the object to the state directory',
+  KUBE_ERR_LIST_FAILED: 'listing objects from the API server failed',
+  KUBE_ERR_CLOSED: 'the object source is closed',
 };
 
 const TAG = Symbol.for('amesh.kube.error');
