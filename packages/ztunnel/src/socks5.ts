@@ -20,7 +20,7 @@ const failure = (code: number) => Buffer.from([5, code, 0, 1, 0, 0, 0, 0, 0, 0])
 
 /** Reads exactly the bytes it needs from a paused socket; leftover bytes are unshifted back. */
 class Reader {
-  private buf = Buffer.alloc(0);
+  private buf: Buffer = Buffer.alloc(0);
   private waiting: (() => void) | undefined;
   private ended = false;
   private readonly onData = (c: Buffer) => {
