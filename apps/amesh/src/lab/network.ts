@@ -212,8 +212,11 @@ export class LabNetwork {
     const dir = `/etc/netns/${this.podNs(pod)}`;
     await mkdir(dir, { recursive: true });
     const lines = ['127.0.0.1\tlocalhost', `${podIp}\t${pod.name}`, ...entries.map((e) => `${e.ip}\t${e.names.join(' ')}`)];
-    await writeFile(`${dir}/hosts.tmp`, lines.join('\n') + '\n');
-    await must(this.#run, 'mv', ['-f', `${dir}/hosts.tmp`, `${dir}/hosts`]);
+    // Written in place, not renamed: `ip netns exec` bind-mounts this very inode over /etc/hosts of processes that
+    // already run in the pod, and they must see Services created after they started.
+    await writeFile(`${dir}/hosts`, lines.join('\n') + '\n');
+    // Names outside the lab fail at once instead of waiting for an unreachable resolver.
+    await writeFile(`${dir}/resolv.conf`, 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n');
   }
 
   /** Every network namespace of this lab that exists now. */
