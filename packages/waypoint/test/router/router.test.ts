@@ -2,7 +2,8 @@
 import t from 'tap';
 import { compileRouter, decisionToJSON, type Decision, type RouteRequest } from '../../src/router/index.js';
 import { WaypointError } from '../../src/errors.js';
-import { C, REVIEWS, REVIEWS_DR, WORLD, dr, pod, reviewsVs, se, svc, to, vs } from './world.js';
+import { C, REVIEWS, REVIEWS_DR, WORLD, dr, pod, reviewsVs, se, svc, to, vs } from './fixtures/world.js';
+import { seed000, seed002, seed003 } from './fixtures/seeds.js';
 
 type Obj = Record<string, unknown>;
 interface Case {
@@ -276,35 +277,6 @@ const cases: Case[] = [
   { rule: 'seed 003', name: 'purchase-history 80/19/1 in namespace test', noDr: true, config: seed003(), req: { host: 'purchase-history', port: 8080, client: { namespace: 'test', labels: { app: 'web-api' } } }, want: { action: 'weighted', virtualService: 'test/purchase-history-vs', weighted: [{ cluster: 'outbound|8080|v1|purchase-history.test.svc.cluster.local', weight: 80 }, { cluster: 'outbound|8080|v2|purchase-history.test.svc.cluster.local', weight: 19 }, { cluster: 'outbound|8080|v3|purchase-history.test.svc.cluster.local', weight: 1 }] } },
   { rule: 'seed 003', name: 'the ingress VS (prefix /) at the gateway: catch-all to nginx', noDr: true, config: [svc('nginx-service', 'istio-test', [80]), pod('nginx-1', 'istio-test', { app: 'nginx-service' }), vs('nginx-ingress-vs', 'istio-test', { hosts: ['my-nginx.dev.company.com'], gateways: ['nginx-ingress-gateway'], http: [{ match: [{ uri: { prefix: '/' } }], route: [{ destination: { host: 'nginx-service.istio-test.svc.cluster.local', port: { number: 80 } } }] }] }, undefined, 'networking.istio.io/v1beta1')], req: { host: 'my-nginx.dev.company.com', port: 443, scheme: 'https', context: 'gateway', gateway: 'istio-test/nginx-ingress-gateway' }, want: { action: 'route', route: { cluster: 'outbound|80||nginx-service.istio-test.svc.cluster.local' }, endpoints: ['nginx-1'] } },
 ];
-
-export function seed000(): Obj[] {
-  return [
-    svc('purchase-history', 'default', [8080]),
-    pod('purchase-history-v1-54c8956877-tdv6p', 'default', { app: 'purchase-history', version: 'v1' }),
-    pod('purchase-history-v2-6f4b8c5d7-abcde', 'default', { app: 'purchase-history', version: 'v2' }),
-    vs('purchase-history-vs', 'default', { hosts: ['purchase-history.default.svc.cluster.local'], http: [{ route: [{ destination: { host: 'purchase-history.default.svc.cluster.local', subset: 'v1', port: { number: 8080 } }, weight: 90 }, { destination: { host: 'purchase-history.default.svc.cluster.local', subset: 'v2', port: { number: 8080 } }, weight: 10 }] }] }, undefined, 'networking.istio.io/v1beta1'),
-    { apiVersion: 'networking.istio.io/v1beta1', kind: 'DestinationRule', metadata: { name: 'purchase-history-dr' }, spec: { host: 'purchase-history.default.svc.cluster.local', subsets: [{ name: 'v1', labels: { version: 'v1' } }, { name: 'v2', labels: { version: 'v2' } }] } },
-  ];
-}
-
-export function seed002(): Obj[] {
-  return [
-    { apiVersion: 'networking.istio.io/v1alpha3', kind: 'DestinationRule', metadata: { name: 'reviews' }, spec: { host: 'reviews', trafficPolicy: { loadBalancer: { simple: 'RANDOM' } }, subsets: [{ name: 'v1', labels: { version: 'v1' } }, { name: 'v2', labels: { version: 'v2' } }, { name: 'v3', labels: { version: 'v3' } }] } },
-    { apiVersion: 'networking.istio.io/v1alpha3', kind: 'VirtualService', metadata: { name: 'reviews' }, spec: { hosts: ['reviews'], http: [{ route: [{ destination: { host: 'reviews', subset: 'v1' }, weight: 90 }, { destination: { host: 'reviews', subset: 'v2' }, weight: 10 }] }] } },
-  ];
-}
-
-export function seed003(): Obj[] {
-  const dest = (subset: string, weight: number) => ({ destination: { host: 'purchase-history.test.svc.cluster.local', subset, port: { number: 8080 } }, weight });
-  return [
-    svc('purchase-history', 'test', [8080]),
-    pod('purchase-history-v1-1', 'test', { app: 'purchase-history', version: 'v1' }),
-    pod('purchase-history-v2-1', 'test', { app: 'purchase-history', version: 'v2' }),
-    pod('purchase-history-v3-1', 'test', { app: 'purchase-history', version: 'v3' }),
-    vs('purchase-history-vs', 'test', { hosts: ['purchase-history.test.svc.cluster.local'], http: [{ route: [dest('v1', 80), dest('v2', 19), dest('v3', 1)] }] }, undefined, 'networking.istio.io/v1beta1'),
-    { apiVersion: 'networking.istio.io/v1beta1', kind: 'DestinationRule', metadata: { name: 'purchase-history-dr', namespace: 'test' }, spec: { host: 'purchase-history.test.svc.cluster.local', subsets: [{ name: 'v1', labels: { version: 'v1' } }, { name: 'v2', labels: { version: 'v2' } }, { name: 'v3', labels: { version: 'v3' } }] } },
-  ];
-}
 
 t.ok(cases.length >= 120, `at least 120 table rows (have ${cases.length})`);
 
