@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { verifyCsr, type ParsedCsr } from './csr.js';
 import { SpiffeError, SpiffeErrorCode } from './errors.js';
 import { SpiffeId, trustDomainProblems } from './id.js';
-import { generateKey, keyKind, loadPrivateKey, signatureAlgorithm, type KeyOptions, type KeyPair, type SignatureAlgorithm } from './keys.js';
+import { generateKey, keyKind, loadPrivateKey, publicKeyFromSpki, signatureAlgorithm, type KeyOptions, type KeyPair, type SignatureAlgorithm } from './keys.js';
 import { Certificate, EKU, EXT, buildCertificate, extension, keyIdentifier, name, pemOf, randomSerial, uriSan, verifyChain } from './x509.js';
 
 /** Istio's default workload certificate lifetime: 24 h. */
@@ -357,13 +357,7 @@ const EMPTY_NAME = Buffer.from([0x30, 0x00]);
 
 /** Validates a DER SubjectPublicKeyInfo as a supported key; returns whether it is RSA. Throws UNSUPPORTED_KEY. */
 export function checkSpki(spki: Buffer): boolean {
-  let key: KeyObject;
-  try {
-    key = createPublicKey({ key: spki, format: 'der', type: 'spki' });
-  } catch (cause) {
-    throw new SpiffeError(SpiffeErrorCode.UNSUPPORTED_KEY, 'public key is not a valid SubjectPublicKeyInfo', { cause });
-  }
-  return keyKind(key) === 'rsa';
+  return publicKeyFromSpki(spki).kind === 'rsa';
 }
 
 /** Istio's plug-in CA file names (`cacerts` secret). */

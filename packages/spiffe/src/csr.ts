@@ -4,7 +4,7 @@ import { KeyObject, createPublicKey, sign, verify } from 'node:crypto';
 import * as der from './der.js';
 import { SpiffeError, SpiffeErrorCode } from './errors.js';
 import { SpiffeId } from './id.js';
-import { VERIFY_HASH, keyKind, signatureAlgorithm, type KeyPair } from './keys.js';
+import { VERIFY_HASH, publicKeyFromSpki, signatureAlgorithm, type KeyPair } from './keys.js';
 import { EXT, extension, uriSan } from './x509.js';
 
 const EXTENSION_REQUEST = '1.2.840.113549.1.9.14';
@@ -127,13 +127,7 @@ export interface VerifiedCsr {
  */
 export function verifyCsr(input: string | Buffer | ParsedCsr): VerifiedCsr {
   const csr = typeof input === 'string' || Buffer.isBuffer(input) ? parseCsr(input) : input;
-  let publicKey: KeyObject;
-  try {
-    publicKey = createPublicKey({ key: csr.spki, format: 'der', type: 'spki' });
-  } catch (cause) {
-    throw new SpiffeError(SpiffeErrorCode.UNSUPPORTED_KEY, 'CSR public key is not a valid SubjectPublicKeyInfo', { cause });
-  }
-  const kind = keyKind(publicKey);
+  const { key: publicKey, kind } = publicKeyFromSpki(csr.spki);
   const hash = VERIFY_HASH[csr.signatureOid];
   const algOk = hash !== undefined && (kind === 'rsa') === csr.signatureOid.startsWith('1.2.840.113549.');
   let ok = false;

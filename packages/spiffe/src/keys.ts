@@ -1,5 +1,5 @@
 // Key generation and the signature algorithms that go with each key, all on node:crypto.
-import { KeyObject, createPrivateKey, createPublicKey, generateKeyPair, generateKeyPairSync } from 'node:crypto';
+import { KeyObject, type JsonWebKey, createPrivateKey, createPublicKey, generateKeyPair, generateKeyPairSync } from 'node:crypto';
 import { promisify } from 'node:util';
 import * as der from './der.js';
 import { SpiffeError, SpiffeErrorCode } from './errors.js';
@@ -126,6 +126,67 @@ export function keyKind(key: KeyObject): 'ec-p256' | 'ec-p384' | 'rsa' {
     SpiffeErrorCode.UNSUPPORTED_KEY,
     `key type ${String(key.asymmetricKeyType)} is not supported: use ECDSA P-256/P-384 or RSA`,
   );
+}
+
+/**
+ * A public key from DER SubjectPublicKeyInfo, with its kind. P-256/P-384 (uncompressed points) and RSA keys are
+ * imported through JWK: OpenSSL 3.0's generic DER decoder costs several signatures' worth of CPU per key, the
+ * JWK path sets the key material directly. Anything else goes through the DER decoder and `keyKind`.
+ * Throws UNSUPPORTED_KEY.
+ */
+export function publicKeyFromSpki(spki: Buffer): { key: KeyObject; kind: 'ec-p256' | 'ec-p384' | 'rsa' } {
+  let jwk: JsonWebKey | undefined;
+  try {
+    const top = der.read(spki, 0);
+    const [algN, bitsN] = der.children(spki, top);
+    if (top.end === spki.length && algN && bitsN && bitsN.tag === der.Tag.BIT_STRING && spki[bitsN.contentStart] === 0) {
+      const [oidN, paramN] = der.children(spki, algN);
+      const alg = der.oidToString(der.content(spki, oidN!));
+      const bits = spki.subarray(bitsN.contentStart + 1, bitsN.end);
+      if (alg === OID.ecPublicKey && paramN?.tag === der.Tag.OID) {
+        const curve = der.oidToString(der.content(spki, paramN));
+        const size = curve === OID.prime256v1 ? 32 : curve === OID.secp384r1 ? 48 : 0;
+        if (size > 0 && bits.length === 1 + 2 * size && bits[0] === 4) {
+          jwk = {
+            kty: 'EC',
+            crv: size === 32 ? 'P-256' : 'P-384',
+            x: bits.subarray(1, 1 + size).toString('base64url'),
+            y: bits.subarray(1 + size).toString('base64url'),
+          };
+        }
+      } else if (alg === OID.rsaEncryption) {
+        const rsa = der.read(bits, 0);
+        const [nN, eN] = der.children(bits, rsa);
+        if (nN?.tag === der.Tag.INTEGER && eN?.tag === der.Tag.INTEGER) {
+          let n = der.content(bits, nN);
+          while (n.length > 1 && n[0] === 0) n = n.subarray(1);
+          const modulusBits = n.length * 8 - Math.clz32(n[0]!) + 24;
+          if (modulusBits < 2048 || modulusBits > 4096) {
+            throw new SpiffeError(SpiffeErrorCode.UNSUPPORTED_KEY, `rsa key of ${modulusBits} bits is not supported: use 2048 to 4096 bits`);
+          }
+          jwk = { kty: 'RSA', n: n.toString('base64url'), e: der.content(bits, eN).toString('base64url') };
+        }
+      }
+    }
+  } catch (err) {
+    if (err instanceof SpiffeError) throw err;
+    jwk = undefined;
+  }
+  if (jwk) {
+    try {
+      const key = createPublicKey({ key: jwk, format: 'jwk' });
+      return { key, kind: jwk.kty === 'RSA' ? 'rsa' : jwk.crv === 'P-256' ? 'ec-p256' : 'ec-p384' };
+    } catch {
+      // fall through to the generic decoder, which reports the problem
+    }
+  }
+  let key: KeyObject;
+  try {
+    key = createPublicKey({ key: spki, format: 'der', type: 'spki' });
+  } catch (cause) {
+    throw new SpiffeError(SpiffeErrorCode.UNSUPPORTED_KEY, 'public key is not a valid SubjectPublicKeyInfo', { cause });
+  }
+  return { key, kind: keyKind(key) };
 }
 
 /** The signature algorithm a private key signs with (ECDSA with SHA-256/384 by curve, RSA PKCS#1 v1.5 with SHA-256). */

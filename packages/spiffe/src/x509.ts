@@ -1,10 +1,10 @@
 // X.509 certificates: a strict reader for what a SPIFFE mesh needs (validity, names, keys, the extensions that
 // matter), a builder for CA and workload certificates, and chain verification against a trust bundle with an
 // injectable clock. Signing and signature checks use node:crypto; the DER is handled by ./der.ts.
-import { createHash, createPublicKey, randomFillSync, sign, verify, type KeyObject } from 'node:crypto';
+import { createHash, randomFillSync, sign, verify, type KeyObject } from 'node:crypto';
 import * as der from './der.js';
 import { SpiffeError, SpiffeErrorCode } from './errors.js';
-import { VERIFY_HASH, signatureAlgorithm } from './keys.js';
+import { VERIFY_HASH, publicKeyFromSpki, signatureAlgorithm } from './keys.js';
 
 export const EXT = {
   subjectKeyIdentifier: '2.5.29.14',
@@ -139,7 +139,7 @@ export class Certificate {
   }
 
   get publicKey(): KeyObject {
-    return (this.#publicKey ??= createPublicKey({ key: this.spki, format: 'der', type: 'spki' }));
+    return (this.#publicKey ??= publicKeyFromSpki(this.spki).key);
   }
 
   /** True when `issuer` names this certificate's issuer and its key verifies this certificate's signature. */
