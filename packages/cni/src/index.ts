@@ -32,3 +32,4 @@ export {
   type PluginInput,
   type PluginOutput,
 } from './plugin.js';
+export { findPrimaryConfig, installCniConfig, pluginShim, uninstallCniConfig, watchCniConfig, type InstallOptions, type InstallResult } from './install.js';
