@@ -3,6 +3,7 @@
 // address, source IP), at most 100 streams per connection, one dial shared by concurrent first requests, idle
 // release after 5 minutes, GOAWAY'd connections leave the pool. Plus double HBONE (an unpooled inner tunnel inside
 // an outer pooled one).
+import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import tls from 'node:tls';
 import http2, { type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http2';
@@ -150,7 +151,7 @@ export interface PoolStats {
 }
 
 /** The pooled HBONE client. One per proxied workload and listener, as ztunnel keeps one pool per pod. */
-export class HbonePool {
+export class HbonePool extends EventEmitter {
   readonly #o: HbonePoolOptions;
   readonly #log: Logger;
   readonly #timers: Timers;
@@ -161,6 +162,7 @@ export class HbonePool {
   #closed = false;
 
   constructor(options: HbonePoolOptions = {}) {
+    super();
     const problems = poolOptionProblems(options);
     if (problems.length > 0) {
       throw new HboneError(HboneErrorCode.INVALID_OPTIONS, `invalid HBONE pool options: ${problems.join('; ')}`, { details: problems });
@@ -291,6 +293,7 @@ export class HbonePool {
     const { session, peerIdentity } = await this.#handshake(raw, req.source, req.expectedIdentities, `${address}:${port}`, req.signal);
     const conn = new Conn(session, peerIdentity, this.#o.maxStreamsPerConnection ?? DEFAULTS.clientMaxStreams);
     this.#all.add(conn);
+    this.emit('connection', { key, peerIdentity });
     const log = this.#log.child({ peer: `${address}:${port}`, peerIdentity });
     const stopKeepalive = startKeepalive(session, this.#o.keepalive, this.#timers, log);
     session.on('remoteSettings', (s) => {
@@ -315,6 +318,7 @@ export class HbonePool {
       this.#timers.clearTimeout(conn.idleTimer);
       this.#all.delete(conn);
       leave();
+      this.emit('connectionClose', { key, peerIdentity, streams: conn.total });
     });
     return conn;
   }

@@ -2,6 +2,7 @@
 // the caller picks from the socket's local address (no SNI), ALPN h2 only, a mandatory client certificate in the
 // server's own trust domain, then HTTP/2; each CONNECT stream reaches the handler, which answers 200 (after its
 // upstream connected), 400, 401 or 503.
+import { EventEmitter } from 'node:events';
 import net, { type AddressInfo } from 'node:net';
 import tls from 'node:tls';
 import http2, { type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2';
@@ -97,7 +98,7 @@ export function serverOptionProblems(o: Partial<HboneServerOptions> | undefined)
 }
 
 /** The HBONE server. Feed it raw TCP sockets (`handleConnection`) or let it `listen`. */
-export class HboneServer {
+export class HboneServer extends EventEmitter {
   readonly #o: HboneServerOptions;
   readonly #log: Logger;
   readonly #timers: Timers;
@@ -108,6 +109,7 @@ export class HboneServer {
   #closing: Promise<void> | undefined;
 
   constructor(options: HboneServerOptions) {
+    super();
     const problems = serverOptionProblems(options);
     if (problems.length > 0) {
       throw new HboneError(HboneErrorCode.INVALID_OPTIONS, `invalid HBONE server options: ${problems.join('; ')}`, { details: problems });
@@ -170,6 +172,7 @@ export class HboneServer {
   }
 
   #refuse(socket: Duplex, local: LocalEndpoint, why: string, err?: unknown): void {
+    this.emit('refused', { local, reason: why });
     this.#log.warn({ local, err }, `hbone connection refused: ${why}`);
     socket.destroy();
   }
@@ -200,6 +203,7 @@ export class HboneServer {
           { err, code: timeout ? HboneErrorCode.HANDSHAKE_TIMEOUT : HboneErrorCode.PEER_REJECTED, peer: t.remoteAddress },
           timeout ? 'hbone tls handshake timed out' : 'hbone tls handshake failed',
         );
+        this.emit('refused', { peer: { address: t.remoteAddress ?? '', port: t.remotePort ?? 0 }, reason: err.message });
         t.destroy();
       });
       this.#dispatchers.set(svid, d);
@@ -210,6 +214,7 @@ export class HboneServer {
   #onSecure(t: tls.TLSSocket, svid: Svid): void {
     const peer = { address: t.remoteAddress ?? '', port: t.remotePort ?? 0 };
     const reject = (why: string, extra: object = {}): void => {
+      this.emit('refused', { peer, reason: why });
       this.#log.warn({ code: HboneErrorCode.PEER_REJECTED, peer, localIdentity: svid.id.toString(), ...extra }, `hbone client refused: ${why}`);
       t.destroy();
     };
@@ -242,9 +247,13 @@ export class HboneServer {
     const log = this.#log.child({ peerIdentity, peer: `${peer.address}:${peer.port}` });
     const stopKeepalive = startKeepalive(session, this.#o.keepalive, this.#timers, log);
     session.on('error', (err) => log.debug({ err }, 'hbone server session error'));
+    this.emit('connection', { peerIdentity, peer, local });
+    let closeError: unknown;
+    session.on('error', (err) => (closeError = err));
     session.once('close', () => {
       stopKeepalive();
       this.#sessions.delete(session);
+      this.emit('connectionClose', { peerIdentity, peer, local, error: closeError });
     });
     session.on('stream', (stream, headers) => this.#onStream(stream, headers, { peerIdentity, peer, local, localIdentity: svid.id.toString(), log }));
   }
