@@ -140,6 +140,8 @@ class Watch {
   sent = new Map<string, string>();
   readonly pending = new Map<string, CachedResource | null>();
   pendingSince: number | undefined;
+  /** Answer even with nothing to send (a new subscription must be answered so the client can ACK and get ready). */
+  mustAnswer = false;
   readonly outstanding = new Map<string, Outstanding>();
   paused = false;
   lastSentNonce = '';
@@ -261,6 +263,11 @@ export class AdsServer {
       malformedRequests: this.#malformed, unackedPauses: this.#unackedPauses, backpressureWaits: this.#backpressure,
       debouncedPushes: this.#debounced, pushLatency: this.#pushLatency.summary(), ackLatency: this.#ackLatency.summary(),
     };
+  }
+
+  /** Ends every open stream cleanly (status OK) but keeps serving: clients reconnect and resume. */
+  resetStreams(): void {
+    for (const c of [...this.#conns]) this.#end(c);
   }
 
   /** Ends every stream cleanly (clients reconnect with reset backoff) and stops listening to the cache. Idempotent. */
@@ -407,6 +414,7 @@ export class AdsServer {
         w.pending.delete(resolved);
       }
     }
+    if (first || (w.wildcard && !wasWildcard)) w.mustAnswer = true;
     if (w.wildcard && (first || !wasWildcard)) {
       // Full state: everything the client should hold, minus what it already holds at the same version.
       const live = new Set<string>();
@@ -599,7 +607,7 @@ export class AdsServer {
     if (conn.closed || conn.blocked) return;
     for (const w of conn.watches.values()) {
       while (!conn.closed && !conn.blocked) {
-        const hasWork = conn.kind === 'delta' ? w.pending.size > 0 : w.sotwDirty;
+        const hasWork = conn.kind === 'delta' ? w.pending.size > 0 || w.mustAnswer : w.sotwDirty;
         if (!hasWork) break;
         if (w.outstanding.size >= this.#maxUnacked) {
           if (!w.paused) {
@@ -642,6 +650,7 @@ export class AdsServer {
         w.sent.delete(name);
       }
     }
+    w.mustAnswer = false;
     const nonce = `${conn.id}-${++conn.nonceSeq}`;
     const now = this.#clock();
     const changedAt = w.pendingSince;

@@ -15,6 +15,6 @@ t.test('generated/ is up to date with proto/', async (t) => {
   for (const f of ['proto.js', 'proto.d.ts']) {
     const committed = readFileSync(new URL(`../generated/${f}`, import.meta.url), 'utf8');
     const fresh = readFileSync(join(dir, f), 'utf8');
-    t.ok(committed === fresh, `generated/${f} is stale: run \`npm run generate -w @amesh/xds\` and commit it`);
+    t.ok(committed === fresh, `generated/${f} matches proto/ (when stale: npm run generate -w @amesh/xds, then commit)`);
   }
 });
