@@ -33,4 +33,4 @@ export {
   type PluginOutput,
 } from './plugin.js';
 export { findPrimaryConfig, installCniConfig, pluginShim, uninstallCniConfig, watchCniConfig, type InstallOptions, type InstallResult } from './install.js';
-export { directoryAnnotator, kubeClusterSource } from './kube.js';
+export { apiAnnotator, directoryAnnotator, kubeClusterSource, type KubeConfigLike } from './kube.js';

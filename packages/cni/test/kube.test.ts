@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { DirectorySource, StateDirectory, MemorySource as KubeMemorySource } from '@amesh/kube';
 import { buildAgent } from '../src/agent.js';
 import { NodeRedirection } from '../src/dataplane.js';
-import { directoryAnnotator, kubeClusterSource } from '../src/kube.js';
+import { apiAnnotator, directoryAnnotator, kubeClusterSource } from '../src/kube.js';
 import type { ClusterEvent } from '../src/source.js';
 import { FakeKernel } from './fixtures/fake-kernel.js';
 
@@ -62,4 +62,30 @@ t.test('directory mode: the agent enrolls pods from a state directory and writes
   await agent.settled();
   t.same(kernel.members(), []);
   t.notMatch(readFileSync(podFile, 'utf8'), /redirection/);
+});
+
+t.test('API mode: the annotation is a JSON merge patch on the pod', async (t) => {
+  const { createServer } = await import('node:http');
+  const seen: { method: string; url: string; type: string; body: string }[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      seen.push({ method: req.method!, url: req.url!, type: String(req.headers['content-type']), body });
+      res.writeHead(req.url!.includes('gone') ? 404 : req.url!.includes('bad') ? 403 : 200).end('{}');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.teardown(() => server.close());
+  const port = (server.address() as { port: number }).port;
+  const kc = { getCurrentCluster: () => ({ server: `http://127.0.0.1:${port}/` }), applyToFetchOptions: async () => ({ headers: { authorization: 'Bearer x' } }) };
+  const a = apiAnnotator(kc);
+  const p = { uid: 'u', name: 'web', namespace: 'demo', labels: {}, annotations: {}, ips: [] };
+  await a.setRedirection(p, true);
+  await a.setRedirection(p, false);
+  await a.setRedirection({ ...p, name: 'gone' }, true);
+  await t.rejects(a.setRedirection({ ...p, name: 'bad' }, true), { code: 'CNI_ERR_AGENT', message: /HTTP 403/ });
+  t.same(seen[0], { method: 'PATCH', url: '/api/v1/namespaces/demo/pods/web', type: 'application/merge-patch+json', body: '{"metadata":{"annotations":{"ambient.istio.io/redirection":"enabled"}}}' });
+  t.equal(seen[1]!.body, '{"metadata":{"annotations":{"ambient.istio.io/redirection":null}}}');
+  await t.rejects(apiAnnotator({ getCurrentCluster: () => null, applyToFetchOptions: async () => ({}) }).setRedirection(p, true), { code: 'CNI_ERR_CONFIG' });
 });
