@@ -88,7 +88,7 @@ export class Catalog {
   /** FQDN, FQDN., cluster IP, name.ns, name.ns.svc, ServiceEntry hosts */
   readonly #domains = new Map<string, Service[]>();
   /** `ns/name` for bare short names (same-namespace clients only) */
-  readonly #short = new Map<string, Service>();
+  readonly #short = new Map<string, Map<string, Service>>();
   readonly #wildcardSE: Service[] = [];
   readonly #pods: readonly Pod[];
   readonly #endpoints = new Map<Service, Endpoint[]>();
@@ -116,7 +116,9 @@ export class Catalog {
       if (s.clusterIP) add(s.clusterIP, s);
       add(`${s.name}.${s.namespace}`, s);
       add(`${s.name}.${s.namespace}.svc`, s);
-      this.#short.set(`${s.namespace}/${s.name}`, s);
+      let byName = this.#short.get(s.namespace);
+      if (!byName) this.#short.set(s.namespace, (byName = new Map()));
+      byName.set(s.name, s);
     }
     for (const dr of model.destinationRules) {
       const l = this.#drByNs.get(dr.namespace);
@@ -131,7 +133,7 @@ export class Catalog {
     const l = this.#domains.get(host);
     if (l) for (const s of l) if (visibleTo(s.exportTo, s.namespace, clientNamespace)) return s;
     if (!host.includes('.')) {
-      const s = this.#short.get(`${clientNamespace}/${host}`);
+      const s = this.#short.get(clientNamespace)?.get(host);
       if (s) return s;
     }
     return this.#wildcard(host, clientNamespace);

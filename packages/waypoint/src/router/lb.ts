@@ -72,13 +72,15 @@ export function consistentHash<T>(endpoints: readonly T[], key: string): T | und
 }
 
 /** A stateful balancer over pure functions: round-robin counters per cluster, a seeded RNG, optional active counts. */
+const NO_OPTS: { active?: never; hashKey?: never } = {};
+
 export class Balancer {
   readonly #counters = new Map<string, number>();
   readonly #rng: Rng;
   constructor(rng: Rng) {
     this.#rng = rng;
   }
-  pick<T>(cluster: string, policy: LbPolicy, endpoints: readonly T[], opts: { active?: (e: T) => number; hashKey?: string } = {}): T | undefined {
+  pick<T>(cluster: string, policy: LbPolicy, endpoints: readonly T[], opts: { active?: (e: T) => number; hashKey?: string } = NO_OPTS): T | undefined {
     switch (policy) {
       case 'ROUND_ROBIN': {
         const r = roundRobin(endpoints, this.#counters.get(cluster) ?? 0);
@@ -92,7 +94,11 @@ export class Balancer {
       case 'PASSTHROUGH':
         return endpoints[0];
       default:
-        return leastRequest(endpoints, opts.active ?? (() => 0), this.#rng);
+        if (!opts.active) {
+          // no active counts: every endpoint ties, the first of the two random choices wins
+          return endpoints.length === 0 ? undefined : endpoints[Math.floor(this.#rng() * endpoints.length)];
+        }
+        return leastRequest(endpoints, opts.active, this.#rng);
     }
   }
 }

@@ -56,38 +56,122 @@ export interface RouterOptions extends Omit<LoadOptions, 'origin'> {
   seed?: number;
 }
 
-interface CMatch {
-  src: HTTPMatchRequest;
-  index: number;
+const K_EXACT = 0;
+const K_PREFIX = 1;
+const K_REGEX = 2;
+const K_PRESENT = 3;
+
+/** A compiled StringMatch: one shape for every kind, so the hot path stays monomorphic. */
+class CSM {
+  constructor(
+    readonly kind: number,
+    readonly value: string,
+    readonly re: RegExp | null,
+    readonly src: StringMatch,
+  ) {}
+}
+
+function csm(m: StringMatch | undefined): CSM | null {
+  if (!m) return null;
+  switch (m.kind) {
+    case 'exact':
+      return new CSM(K_EXACT, m.value, null, m);
+    case 'prefix':
+      return new CSM(K_PREFIX, m.value, null, m);
+    case 'regex':
+      return new CSM(K_REGEX, m.value, m.regex.re, m);
+    default:
+      return new CSM(K_PRESENT, '', null, m);
+  }
+}
+
+function test(m: CSM, v: string | undefined): boolean {
+  if (v === undefined) return false;
+  switch (m.kind) {
+    case K_EXACT:
+      return v === m.value;
+    case K_PREFIX:
+      return v.startsWith(m.value);
+    case K_REGEX:
+      return m.re!.test(v);
+    default:
+      return true;
+  }
+}
+
+class CNamed {
+  constructor(
+    readonly name: string,
+    readonly m: CSM,
+  ) {}
+}
+
+class CMatch {
+  readonly uri: CSM | null;
+  /** lower-cased exact/prefix value when ignoreUriCase applies, else null */
+  readonly uriLower: string | null;
+  readonly method: CSM | null;
+  readonly authority: CSM | null;
+  readonly scheme: CSM | null;
+  readonly headers: CNamed[];
+  readonly withoutHeaders: CNamed[];
+  readonly queryParams: CNamed[];
   /** has port / gateways / sourceLabels / sourceNamespace conditions */
-  filtered: boolean;
-  catchAll: boolean;
-  uriLower?: string;
+  readonly filtered: boolean;
+  readonly catchAll: boolean;
+  constructor(
+    readonly src: HTTPMatchRequest,
+    readonly index: number,
+  ) {
+    this.uri = csm(src.uri);
+    this.uriLower = src.ignoreUriCase && src.uri && (src.uri.kind === 'exact' || src.uri.kind === 'prefix') ? src.uri.value.toLowerCase() : null;
+    this.method = csm(src.method);
+    this.authority = csm(src.authority);
+    this.scheme = csm(src.scheme);
+    this.headers = src.headers.map(([k, v]) => new CNamed(k, csm(v)!));
+    this.withoutHeaders = src.withoutHeaders.map(([k, v]) => new CNamed(k, csm(v)!));
+    this.queryParams = src.queryParams.map(([k, v]) => new CNamed(k, csm(v)!));
+    this.filtered = src.port !== undefined || src.gateways.length > 0 || src.sourceLabels !== undefined || src.sourceNamespace !== undefined;
+    this.catchAll = isCatchAll(src);
+  }
 }
 
 interface CDest {
   dest: Destination;
   weight: number;
   headers: HTTPRoute['route'][number]['headers'];
+  /** cluster per `clientNs|requestPort` */
+  cache: Map<string, ClusterInfo>;
+  /** destination-level header operations, internal keys dropped */
+  requestOps?: HeaderOps | undefined;
+  responseOps?: HeaderOps | undefined;
+  /** destination-level authority (Host / :authority set or add) */
+  authority?: string;
 }
 
 interface CRoute {
   vs: VirtualService;
   /** index in the root VirtualService's http[] */
   index: number;
-  name?: string;
+  name: string | undefined;
   /** `ns/name` of the delegate VirtualService this route came from */
-  delegate?: string;
-  delegateIndex?: number;
+  delegate: string | undefined;
+  delegateIndex: number | undefined;
   src: HTTPRoute;
   matches: CMatch[];
   dests: CDest[];
   weights: number[];
   totalWeight: number;
-  regexRewrite?: string;
-  authorityOverride?: string;
-  requestOps?: HeaderOps;
-  responseOps?: HeaderOps;
+  regexRewrite: string | undefined;
+  authorityOverride: string | undefined;
+  requestOps: HeaderOps | undefined;
+  responseOps: HeaderOps | undefined;
+  /** destinations with weight > 0 (all of them when there is only one) */
+  kept: CDest[];
+  /** weighted cluster list per `clientNs|requestPort` */
+  weightedCache: Map<string, Array<{ cluster: string; weight: number }>>;
+  /** converted retry policy: [no consistent hash, consistent hash]; null = not computed yet */
+  retryCache: [RetryPolicy | undefined | null, RetryPolicy | undefined | null];
 }
 
 interface CVirtualService {
@@ -110,42 +194,25 @@ interface NReq {
   clientNs: string;
   clientLabels: Record<string, string>;
   gateway: string;
-  params?: Map<string, string>;
+  params: Map<string, string> | undefined;
 }
 
-interface Hit {
-  route: CRoute;
-  match?: CMatch;
-}
-
-interface Selection {
-  service?: Service;
-  vs?: CVirtualService;
-  /** gateway merge: every VirtualService whose routes were used */
-  merged?: CVirtualService[];
-  routes?: CRoute[];
-  hit?: Hit;
-  anyEmitted: boolean;
-  unknownPort?: boolean;
+/** What #select found; one shape for every outcome. */
+class Selection {
+  service: Service | undefined = undefined;
+  vs: CVirtualService | undefined = undefined;
+  routes: CRoute[] | undefined = undefined;
+  hitRoute: CRoute | undefined = undefined;
+  hitMatch: CMatch | undefined = undefined;
+  anyEmitted = false;
+  unknownPort = false;
 }
 
 const EMPTY: Record<string, string> = {};
+const DEFAULT_RETRIES = Object.freeze(convertRetryPolicy(undefined, false)!);
+const DEFAULT_RETRIES_CH = Object.freeze(convertRetryPolicy(undefined, true)!);
 const INTERNAL = (k: string) => k.startsWith(':') || k === 'host';
 const AUTH = (k: string) => k === ':authority' || k === 'host';
-
-function sm(m: StringMatch, v: string | undefined, ignoreCase = false): boolean {
-  if (v === undefined) return false;
-  switch (m.kind) {
-    case 'present':
-      return true;
-    case 'exact':
-      return ignoreCase ? v.toLowerCase() === m.value.toLowerCase() : v === m.value;
-    case 'prefix':
-      return ignoreCase ? v.toLowerCase().startsWith(m.value.toLowerCase()) : v.startsWith(m.value);
-    case 'regex':
-      return m.regex.re.test(v);
-  }
-}
 
 function smText(m: StringMatch): string {
   return m.kind === 'present' ? 'present' : `${m.kind} ${JSON.stringify(m.value)}`;
@@ -315,29 +382,35 @@ export class Router {
   }
 
   #compileRoute(vs: VirtualService, r: HTTPRoute, index: number, extra?: { delegate: string; delegateIndex: number }): CRoute {
-    const dests = r.route.map((d) => ({ dest: d.destination, weight: d.weight, headers: d.headers }));
+    const dests: CDest[] = r.route.map((d) => {
+      const cd: CDest = { dest: d.destination, weight: d.weight, headers: d.headers, cache: new Map() };
+      if (d.headers?.request) {
+        cd.requestOps = cleanOps(d.headers.request);
+        for (const [k, v] of [...d.headers.request.set, ...d.headers.request.add]) if (AUTH(k)) cd.authority = v;
+      }
+      if (d.headers?.response) cd.responseOps = cleanOps(d.headers.response);
+      return cd;
+    });
     const weights = dests.map((d) => d.weight);
     const cr: CRoute = {
       vs,
       index,
       src: r,
-      matches: r.match.map((m, i) => ({
-        src: m,
-        index: i,
-        filtered: m.port !== undefined || m.gateways.length > 0 || m.sourceLabels !== undefined || m.sourceNamespace !== undefined,
-        catchAll: isCatchAll(m),
-        ...(m.ignoreUriCase && m.uri && (m.uri.kind === 'exact' || m.uri.kind === 'prefix') ? { uriLower: m.uri.value.toLowerCase() } : {}),
-      })),
+      name: r.name,
+      delegate: extra?.delegate,
+      delegateIndex: extra?.delegateIndex,
+      matches: r.match.map((m, i) => new CMatch(m, i)),
       dests,
       weights,
       totalWeight: weights.reduce((a, b) => a + b, 0),
+      kept: dests.length === 1 ? dests : dests.filter((x) => x.weight > 0),
+      weightedCache: new Map(),
+      retryCache: [null, null],
+      regexRewrite: r.rewrite?.uriRegexRewrite ? re2RewriteToJs(r.rewrite.uriRegexRewrite.rewrite) : undefined,
+      authorityOverride: undefined,
+      requestOps: undefined,
+      responseOps: undefined,
     };
-    if (r.name !== undefined) cr.name = r.name;
-    if (extra) {
-      cr.delegate = extra.delegate;
-      cr.delegateIndex = extra.delegateIndex;
-    }
-    if (r.rewrite?.uriRegexRewrite) cr.regexRewrite = re2RewriteToJs(r.rewrite.uriRegexRewrite.rewrite);
     // authority: rewrite.authority or route-level :authority/host set/add
     const reqOps = r.headers?.request;
     let auth = r.rewrite?.authority;
@@ -414,6 +487,7 @@ export class Router {
       clientNs: req.client?.namespace ?? 'default',
       clientLabels: req.client?.labels ?? EMPTY,
       gateway: req.context === 'gateway' ? req.gateway ?? '' : 'mesh',
+      params: undefined,
     };
   }
 
@@ -439,27 +513,7 @@ export class Router {
   }
 
   #params(n: NReq): Map<string, string> {
-    if (n.params) return n.params;
-    const p = new Map<string, string>();
-    if (n.query) {
-      for (const part of n.query.split('&')) {
-        if (!part) continue;
-        const eq = part.indexOf('=');
-        const k = eq < 0 ? part : part.slice(0, eq);
-        const v = eq < 0 ? '' : part.slice(eq + 1);
-        let dk = k;
-        let dv = v;
-        try {
-          dk = decodeURIComponent(k.replace(/\+/g, ' '));
-          dv = decodeURIComponent(v.replace(/\+/g, ' '));
-        } catch {
-          /* keep raw */
-        }
-        if (!p.has(dk)) p.set(dk, dv);
-      }
-    }
-    n.params = p;
-    return p;
+    return n.params ?? parseParams(n);
   }
 
   /** Config-time filters: port, gateways, sourceLabels, sourceNamespace. */
@@ -490,70 +544,73 @@ export class Router {
 
   /** Request-time match of one match entry. */
   #matches(m: CMatch, n: NReq, why: string[] | null): boolean {
-    const s = m.src;
-    if (s.uri) {
+    const u = m.uri;
+    if (u !== null) {
       let ok: boolean;
-      const u = s.uri;
-      if (u.kind === 'exact') ok = m.uriLower !== undefined ? n.pathNoQuery.toLowerCase() === m.uriLower : n.pathNoQuery === u.value;
-      else if (u.kind === 'prefix') ok = m.uriLower !== undefined ? n.path.toLowerCase().startsWith(m.uriLower) : n.path.startsWith(u.value);
-      else ok = sm(u, n.pathNoQuery);
+      if (m.uriLower !== null) ok = u.kind === K_EXACT ? n.pathNoQuery.toLowerCase() === m.uriLower : n.path.toLowerCase().startsWith(m.uriLower);
+      else if (u.kind === K_EXACT) ok = n.pathNoQuery === u.value;
+      else if (u.kind === K_PREFIX) ok = n.path.startsWith(u.value);
+      else ok = u.re!.test(n.pathNoQuery);
       if (!ok) {
-        why?.push(`uri ${smText(u)}${m.uriLower !== undefined ? ' (ignoreUriCase)' : ''} does not match ${JSON.stringify(u.kind === 'prefix' ? n.path : n.pathNoQuery)}`);
+        why?.push(`uri ${smText(u.src)}${m.uriLower !== null ? ' (ignoreUriCase)' : ''} does not match ${JSON.stringify(u.kind === K_PREFIX ? n.path : n.pathNoQuery)}`);
         return false;
       }
     }
-    if (s.method && !sm(s.method, n.method)) {
-      why?.push(`method ${smText(s.method)} does not match ${n.method}`);
+    if (m.method !== null && !test(m.method, n.method)) {
+      why?.push(`method ${smText(m.method.src)} does not match ${n.method}`);
       return false;
     }
-    if (s.authority && !sm(s.authority, n.authority)) {
-      why?.push(`authority ${smText(s.authority)} does not match ${n.authority}`);
+    if (m.authority !== null && !test(m.authority, n.authority)) {
+      why?.push(`authority ${smText(m.authority.src)} does not match ${n.authority}`);
       return false;
     }
-    if (s.scheme && !sm(s.scheme, n.scheme)) {
-      why?.push(`scheme ${smText(s.scheme)} does not match ${n.scheme}`);
+    if (m.scheme !== null && !test(m.scheme, n.scheme)) {
+      why?.push(`scheme ${smText(m.scheme.src)} does not match ${n.scheme}`);
       return false;
     }
-    for (let i = 0; i < s.headers.length; i++) {
-      const [name, hm] = s.headers[i]!;
-      const v = this.#header(n, name);
-      if (!sm(hm, v)) {
-        why?.push(`header ${name} ${smText(hm)} does not match ${v === undefined ? '(absent)' : JSON.stringify(v)}`);
+    const hs = m.headers;
+    for (let i = 0; i < hs.length; i++) {
+      const h = hs[i]!;
+      const v = this.#header(n, h.name);
+      if (!test(h.m, v)) {
+        why?.push(`header ${h.name} ${smText(h.m.src)} does not match ${v === undefined ? '(absent)' : JSON.stringify(v)}`);
         return false;
       }
     }
-    for (let i = 0; i < s.withoutHeaders.length; i++) {
-      const [name, hm] = s.withoutHeaders[i]!;
-      const v = this.#header(n, name);
+    const wh = m.withoutHeaders;
+    for (let i = 0; i < wh.length; i++) {
+      const h = wh[i]!;
+      const v = this.#header(n, h.name);
       // presence: matches iff absent; otherwise a missing header counts as ""
-      const inner = hm.kind === 'present' ? v !== undefined : sm(hm, v ?? '');
+      const inner = h.m.kind === K_PRESENT ? v !== undefined : test(h.m, v ?? '');
       if (inner) {
-        why?.push(`withoutHeaders ${name} ${smText(hm)} matches ${v === undefined ? '(absent, treated as "")' : JSON.stringify(v)}`);
+        why?.push(`withoutHeaders ${h.name} ${smText(h.m.src)} matches ${v === undefined ? '(absent, treated as "")' : JSON.stringify(v)}`);
         return false;
       }
     }
-    if (s.queryParams.length) {
-      const p = this.#params(n);
-      for (const [name, qm] of s.queryParams) {
-        const v = p.get(name);
-        if (!sm(qm, v)) {
-          why?.push(`queryParams ${name} ${smText(qm)} does not match ${v === undefined ? '(absent)' : JSON.stringify(v)}`);
-          return false;
-        }
+    const qs = m.queryParams;
+    for (let i = 0; i < qs.length; i++) {
+      const q = qs[i]!;
+      const v = queryParam(n, q.name);
+      if (!test(q.m, v)) {
+        why?.push(`queryParams ${q.name} ${smText(q.m.src)} does not match ${v === undefined ? '(absent)' : JSON.stringify(v)}`);
+        return false;
       }
     }
     return true;
   }
 
   /** First match wins over the routes; notes when every route was filtered out for this proxy. */
-  #walk(routes: readonly CRoute[], n: NReq, trace: string[] | null): { hit?: Hit; anyEmitted: boolean } {
+  #walk(routes: readonly CRoute[], n: NReq, trace: string[] | null, sel: Selection): void {
     let anyEmitted = false;
     for (let ri = 0; ri < routes.length; ri++) {
       const r = routes[ri]!;
       const label = trace ? routeLabel(r) : '';
       if (r.matches.length === 0) {
         trace?.push(`${label}: matched (no match conditions: catch-all)`);
-        return { hit: { route: r }, anyEmitted: true };
+        sel.anyEmitted = true;
+        sel.hitRoute = r;
+        return;
       }
       const why: string[] | null = trace ? [] : null;
       for (let mi = 0; mi < r.matches.length; mi++) {
@@ -562,13 +619,16 @@ export class Router {
         anyEmitted = true;
         if (this.#matches(m, n, why)) {
           trace?.push(`${label}: matched (match[${mi}]${m.src.name ? ` "${m.src.name}"` : ''}${m.catchAll ? ', catch-all' : ''})`);
-          return { hit: { route: r, match: m }, anyEmitted };
+          sel.anyEmitted = true;
+          sel.hitRoute = r;
+          sel.hitMatch = m;
+          return;
         }
         if (m.catchAll) break; // unreachable: a catch-all always matches
       }
       if (trace) trace.push(`${label}: no match: ${why!.map((w, i) => (r.matches.length > 1 ? `match[${i}]? ${w}` : w)).join('; ') || 'no match entry applies to this proxy'}`);
     }
-    return { anyEmitted };
+    sel.anyEmitted = anyEmitted;
   }
 
   #select(n: NReq, trace: string[] | null): Selection {
@@ -578,7 +638,10 @@ export class Router {
     trace?.push(svc ? `host ${n.req.host} -> ${svc.kind} ${svc.namespace}/${svc.name} (${svc.hostname}) as seen from namespace ${n.clientNs}` : `host ${n.req.host} is not a service visible from namespace ${n.clientNs}`);
     if (svc && svc.ports.length && !svc.ports.some((p) => p.port === n.req.port)) {
       trace?.push(`port ${n.req.port} is not a port of ${svc.hostname}`);
-      return { service: svc, anyEmitted: false, unknownPort: true };
+      const sel = new Selection();
+      sel.service = svc;
+      sel.unknownPort = true;
+      return sel;
     }
     let chosen: CVirtualService | undefined;
     const exact = this.#meshExact.get(key);
@@ -598,8 +661,8 @@ export class Router {
         }
       }
     }
-    const sel: Selection = { anyEmitted: false };
-    if (svc) sel.service = svc;
+    const sel = new Selection();
+    sel.service = svc;
     if (!chosen) {
       trace?.push('no VirtualService applies to this host');
       return sel;
@@ -611,9 +674,7 @@ export class Router {
     }
     sel.vs = chosen;
     sel.routes = chosen.routes;
-    const w = this.#walk(chosen.routes, n, trace);
-    sel.anyEmitted = w.anyEmitted;
-    if (w.hit) sel.hit = w.hit;
+    this.#walk(chosen.routes, n, trace, sel);
     return sel;
   }
 
@@ -632,23 +693,19 @@ export class Router {
       } else if (sp === best) bound.push(c);
     }
     const svc = this.catalog.lookupDomain(n.host, gwNs);
-    const sel: Selection = { anyEmitted: false };
-    if (svc) sel.service = svc;
+    const sel = new Selection();
+    sel.service = svc;
     if (!bound.length) {
       trace?.push(`no VirtualService bound to gateway ${n.gateway} has a host matching ${n.host}`);
       return sel;
     }
     trace?.push(`gateway ${n.gateway}: VirtualServices merged for ${n.host}: ${bound.map((c) => `${c.vs.namespace}/${c.vs.name}`).join(', ')}`);
     const routes = bound.length === 1 ? bound[0]!.routes : bound.flatMap((c) => c.routes);
-    sel.merged = bound;
     sel.vs = bound[0]!;
     sel.routes = routes;
-    const w = this.#walk(routes, n, trace);
-    sel.anyEmitted = w.anyEmitted;
-    if (w.hit) {
-      sel.hit = w.hit;
-      sel.vs = bound.find((c) => c.vs === w.hit!.route.vs) ?? sel.vs;
-    }
+    this.#walk(routes, n, trace, sel);
+    const hr = sel.hitRoute;
+    if (hr) sel.vs = bound.find((c) => c.vs === hr.vs) ?? sel.vs;
     return sel;
   }
 
@@ -689,6 +746,36 @@ export class Router {
     return info;
   }
 
+  #destCluster(cd: CDest, n: NReq): ClusterInfo {
+    const key = cd.dest.port !== undefined ? n.clientNs : `${n.clientNs}|${n.req.port}`;
+    let ci = cd.cache.get(key);
+    if (!ci) {
+      ci = this.#cluster(cd.dest.fqdn, this.#destPort(cd.dest, n), cd.dest.subset, n);
+      cd.cache.set(key, ci);
+    }
+    return ci;
+  }
+
+  #weighted(r: CRoute, n: NReq): Array<{ cluster: string; weight: number }> {
+    const key = `${n.clientNs}|${n.req.port}`;
+    let w = r.weightedCache.get(key);
+    if (!w) {
+      w = r.kept.map((x) => ({ cluster: this.#destCluster(x, n).name, weight: x.weight }));
+      r.weightedCache.set(key, w);
+    }
+    return w;
+  }
+
+  #retries(r: CRoute, consistentHash: boolean): RetryPolicy | undefined {
+    const i = consistentHash ? 1 : 0;
+    let p = r.retryCache[i];
+    if (p === null) {
+      p = convertRetryPolicy(r.src.retries, consistentHash);
+      r.retryCache[i] = p;
+    }
+    return p;
+  }
+
   #destPort(d: Destination, n: NReq): number {
     if (d.port !== undefined) return d.port;
     const svc = this.catalog.lookupHost(d.fqdn, n.clientNs);
@@ -709,8 +796,12 @@ export class Router {
       }
     }
     const bal = rng === this.#rng ? this.#balancer : new Balancer(rng);
-    const e = bal.pick(ci.name, ci.lb, ci.endpoints, { ...(o.activeRequests ? { active: (x: Endpoint) => o.activeRequests!(x.name) } : {}), ...(hashKey !== undefined ? { hashKey } : {}) });
-    return e?.name;
+    if (ci.endpoints.length === 1) return ci.endpoints[0]!.name;
+    if (!o.activeRequests && hashKey === undefined) return bal.pick(ci.name, ci.lb, ci.endpoints)?.name;
+    const opts: { active?: (e: Endpoint) => number; hashKey?: string } = {};
+    if (o.activeRequests) opts.active = (x: Endpoint) => o.activeRequests!(x.name);
+    if (hashKey !== undefined) opts.hashKey = hashKey;
+    return bal.pick(ci.name, ci.lb, ci.endpoints, opts)?.name;
   }
 
   /** Routes one request. Never throws for a well-formed request; every outcome is a Decision value. */
@@ -731,8 +822,8 @@ export class Router {
       d.route = { cluster: `outbound|${req.port}||${sel.service!.hostname}`, host: sel.service!.hostname, port: req.port, path: n.path, authority: n.authority };
       return d;
     }
-    const hit = sel.hit;
-    if (!hit) {
+    const r = sel.hitRoute;
+    if (!r) {
       if (sel.service && n.gateway === 'mesh' && !(sel.routes && sel.anyEmitted)) return this.#defaultRoute(n, sel.service, rng, o);
       if (sel.routes) {
         const d = new Decision(this, req, 'notFound');
@@ -754,14 +845,14 @@ export class Router {
       d.route = { cluster: `outbound|${req.port}||${n.host}`, host: n.host, port: req.port, path: n.path, authority: n.authority };
       return d;
     }
-    const r = hit.route;
+    const hitMatch = sel.hitMatch;
     const src = r.src;
     const d = new Decision(this, req, 'route');
     d.virtualService = `${r.vs.namespace}/${r.vs.name}`;
     if (r.delegate) d.delegate = r.delegate;
     if (r.name !== undefined) d.routeName = r.name;
     d.routeIndex = r.index;
-    if (hit.match) d.matchIndex = hit.match.index;
+    if (hitMatch) d.matchIndex = hitMatch.index;
     if (sel.service) d.service = sel.service.hostname;
     d.timeoutNs = src.timeoutNs ?? 0;
     if (r.responseOps) d.responseHeaders = r.responseOps;
@@ -784,7 +875,7 @@ export class Router {
       }
       let path: string;
       if (rd.uri !== undefined) path = rd.uri.includes('?') || !n.query ? rd.uri : `${rd.uri}?${n.query}`;
-      else if (rd.prefixRewrite !== undefined) path = rewritePrefix(hit.match, n, rd.prefixRewrite);
+      else if (rd.prefixRewrite !== undefined) path = rewritePrefix(hitMatch, n, rd.prefixRewrite);
       else path = n.path;
       d.redirect = { status: rd.redirectCode, location: `${scheme}://${host}${path}` };
       return d;
@@ -802,40 +893,32 @@ export class Router {
     }
     // destinations
     let chosen: CDest;
-    if (r.dests.length === 1) chosen = r.dests[0]!;
+    if (r.kept.length === 1) chosen = r.kept[0]!;
     else {
-      const kept = r.dests.filter((x) => x.weight > 0);
-      if (kept.length === 1) chosen = kept[0]!;
-      else {
-        d.action = 'weighted';
-        chosen = r.dests[pickWeighted(r.weights, r.totalWeight, rng)]!;
-        d.weighted = kept.map((x) => ({ cluster: this.#cluster(x.dest.fqdn, this.#destPort(x.dest, n), x.dest.subset, n).name, weight: x.weight }));
-      }
+      d.action = 'weighted';
+      chosen = r.dests[pickWeighted(r.weights, r.totalWeight, rng)]!;
+      d.weighted = this.#weighted(r, n);
     }
-    const ci = this.#cluster(chosen.dest.fqdn, this.#destPort(chosen.dest, n), chosen.dest.subset, n);
+    const ci = this.#destCluster(chosen, n);
     // path rewrite
     let path = n.path;
-    if (src.rewrite?.uri !== undefined) path = rewritePrefix(hit.match, n, src.rewrite.uri);
+    if (src.rewrite?.uri !== undefined) path = rewritePrefix(hitMatch, n, src.rewrite.uri);
     else if (src.rewrite?.uriRegexRewrite) {
       const rw = src.rewrite.uriRegexRewrite;
       rw.match.global.lastIndex = 0;
       path = n.pathNoQuery.replace(rw.match.global, r.regexRewrite!) + (n.query ? `?${n.query}` : '');
     }
     // authority: route level wins over destination level
-    let authority = r.authorityOverride;
-    if (authority === undefined && chosen.headers?.request) {
-      for (const [k, v] of [...chosen.headers.request.set, ...chosen.headers.request.add]) if (AUTH(k)) authority = v;
-    }
-    authority ??= n.authority;
-    d.route = { cluster: ci.name, host: ci.fqdn, port: ci.port, path, authority, ...(ci.subset !== undefined ? { subset: ci.subset } : {}) };
+    const authority = r.authorityOverride ?? chosen.authority ?? n.authority;
+    const target: RouteTarget = { cluster: ci.name, host: ci.fqdn, port: ci.port, path, authority };
+    if (ci.subset !== undefined) target.subset = ci.subset;
+    d.route = target;
     // headers: route level first, then destination level
-    const dReq = chosen.headers?.request ? cleanOps(chosen.headers.request) : undefined;
-    const dRes = chosen.headers?.response ? cleanOps(chosen.headers.response) : undefined;
-    const reqOps = concatOps(r.requestOps, dReq);
-    const resOps = concatOps(r.responseOps, dRes);
+    const reqOps = concatOps(r.requestOps, chosen.requestOps);
+    const resOps = concatOps(r.responseOps, chosen.responseOps);
     if (reqOps) d.requestHeaders = reqOps;
     if (resOps) d.responseHeaders = resOps;
-    const retries = convertRetryPolicy(src.retries, ci.lb === 'CONSISTENT_HASH');
+    const retries = this.#retries(r, ci.lb === 'CONSISTENT_HASH');
     if (retries) d.retries = retries;
     if (src.mirrors.length) {
       d.mirror = [];
@@ -869,7 +952,7 @@ export class Router {
     d.service = svc.hostname;
     const ci = this.#cluster(svc.hostname, n.req.port, undefined, n);
     d.route = { cluster: ci.name, host: ci.fqdn, port: ci.port, path: n.path, authority: n.authority };
-    d.retries = convertRetryPolicy(undefined, ci.lb === 'CONSISTENT_HASH')!;
+    d.retries = ci.lb === 'CONSISTENT_HASH' ? DEFAULT_RETRIES_CH : DEFAULT_RETRIES;
     d.endpoints = ci.endpointNames;
     d.lbPolicy = ci.lb;
     if (ci.noEndpoints) {
@@ -888,7 +971,7 @@ export class Router {
     const n = this.#normalize(req);
     const lines: string[] = [`request ${n.method} ${n.scheme}://${n.authority}${n.path} (port ${req.port}) from namespace ${n.clientNs}${Object.keys(n.clientLabels).length ? ` labels ${JSON.stringify(n.clientLabels)}` : ''}, context ${n.gateway === 'mesh' ? 'mesh' : `gateway ${n.gateway}`}`];
     const sel = this.#select(n, lines);
-    if (!sel.hit && sel.service && n.gateway === 'mesh' && !sel.unknownPort && !(sel.routes && sel.anyEmitted)) {
+    if (!sel.hitRoute && sel.service && n.gateway === 'mesh' && !sel.unknownPort && !(sel.routes && sel.anyEmitted)) {
       lines.push(sel.routes ? 'every route was filtered out for this proxy: the VirtualService contributes no virtual host; default route' : 'default route (no VirtualService)');
     }
     switch (d.action) {
@@ -915,6 +998,44 @@ export class Router {
     }
     return lines;
   }
+}
+
+/** One query parameter's (first) value without building a map, decoding only when needed. */
+function queryParam(n: NReq, name: string): string | undefined {
+  const q = n.query;
+  if (!q) return undefined;
+  if (q.indexOf('%') >= 0 || q.indexOf('+') >= 0) return (n.params ?? parseParams(n)).get(name);
+  let i = 0;
+  while (i <= q.length) {
+    let amp = q.indexOf('&', i);
+    if (amp < 0) amp = q.length;
+    const eq = q.indexOf('=', i);
+    const keyEnd = eq >= 0 && eq < amp ? eq : amp;
+    if (keyEnd - i === name.length && q.startsWith(name, i)) return keyEnd === amp ? '' : q.slice(eq + 1, amp);
+    i = amp + 1;
+  }
+  return undefined;
+}
+
+function parseParams(n: NReq): Map<string, string> {
+  const p = new Map<string, string>();
+  for (const part of n.query.split('&')) {
+    if (!part) continue;
+    const eq = part.indexOf('=');
+    const k = eq < 0 ? part : part.slice(0, eq);
+    const v = eq < 0 ? '' : part.slice(eq + 1);
+    let dk = k;
+    let dv = v;
+    try {
+      dk = decodeURIComponent(k.replace(/\+/g, ' '));
+      dv = decodeURIComponent(v.replace(/\+/g, ' '));
+    } catch {
+      /* keep raw */
+    }
+    if (!p.has(dk)) p.set(dk, dv);
+  }
+  n.params = p;
+  return p;
 }
 
 function routeLabel(r: CRoute): string {
