@@ -197,6 +197,13 @@ interface NReq {
   params: Map<string, string> | undefined;
 }
 
+const HOST_CACHE_MAX = 4096;
+
+interface HostView {
+  service: Service | undefined;
+  vs: CVirtualService | undefined;
+}
+
 /** What #select found; one shape for every outcome. */
 class Selection {
   service: Service | undefined = undefined;
@@ -353,6 +360,7 @@ export class Router {
   readonly #meshWildcard: CVirtualService[] = [];
   readonly #gateway: CVirtualService[] = [];
   readonly #clusters = new Map<string, ClusterInfo>();
+  readonly #hostCache = new Map<string, Map<string, HostView>>();
   readonly #rng: Rng;
   readonly #balancer: Balancer;
 
@@ -615,7 +623,7 @@ export class Router {
       const why: string[] | null = trace ? [] : null;
       for (let mi = 0; mi < r.matches.length; mi++) {
         const m = r.matches[mi]!;
-        if (!this.#emitted(m, n, why)) continue;
+        if (m.filtered && !this.#emitted(m, n, why)) continue;
         anyEmitted = true;
         if (this.#matches(m, n, why)) {
           trace?.push(`${label}: matched (match[${mi}]${m.src.name ? ` "${m.src.name}"` : ''}${m.catchAll ? ', catch-all' : ''})`);
@@ -631,18 +639,14 @@ export class Router {
     sel.anyEmitted = anyEmitted;
   }
 
-  #select(n: NReq, trace: string[] | null): Selection {
-    if (n.gateway !== 'mesh') return this.#selectGateway(n, trace);
+  /** Host -> service and the VirtualService that applies (mesh), cached per client namespace and Host. */
+  #hostView(n: NReq): HostView {
+    let byHost = this.#hostCache.get(n.clientNs);
+    if (!byHost) this.#hostCache.set(n.clientNs, (byHost = new Map()));
+    let hv = byHost.get(n.host);
+    if (hv) return hv;
     const svc = this.catalog.lookupDomain(n.host, n.clientNs);
     const key = svc ? svc.hostname : n.host;
-    trace?.push(svc ? `host ${n.req.host} -> ${svc.kind} ${svc.namespace}/${svc.name} (${svc.hostname}) as seen from namespace ${n.clientNs}` : `host ${n.req.host} is not a service visible from namespace ${n.clientNs}`);
-    if (svc && svc.ports.length && !svc.ports.some((p) => p.port === n.req.port)) {
-      trace?.push(`port ${n.req.port} is not a port of ${svc.hostname}`);
-      const sel = new Selection();
-      sel.service = svc;
-      sel.unknownPort = true;
-      return sel;
-    }
     let chosen: CVirtualService | undefined;
     const exact = this.#meshExact.get(key);
     if (exact) for (const c of exact) if (visibleTo(c.vs.exportTo, c.vs.namespace, n.clientNs)) {
@@ -661,6 +665,30 @@ export class Router {
         }
       }
     }
+    hv = { service: svc, vs: chosen };
+    if (byHost.size >= HOST_CACHE_MAX) byHost.clear(); // Hosts come from requests: keep the cache bounded
+    byHost.set(n.host, hv);
+    return hv;
+  }
+
+  #select(n: NReq, trace: string[] | null): Selection {
+    if (n.gateway !== 'mesh') return this.#selectGateway(n, trace);
+    const hv = this.#hostView(n);
+    const svc = hv.service;
+    trace?.push(svc ? `host ${n.req.host} -> ${svc.kind} ${svc.namespace}/${svc.name} (${svc.hostname}) as seen from namespace ${n.clientNs}` : `host ${n.req.host} is not a service visible from namespace ${n.clientNs}`);
+    if (svc && svc.ports.length) {
+      let found = false;
+      for (let i = 0; i < svc.ports.length; i++) if (svc.ports[i]!.port === n.req.port) found = true;
+      if (!found) {
+        trace?.push(`port ${n.req.port} is not a port of ${svc.hostname}`);
+        const sel = new Selection();
+        sel.service = svc;
+        sel.unknownPort = true;
+        return sel;
+      }
+    }
+    const chosen = hv.vs;
+    const exact = trace ? this.#meshExact.get(svc ? svc.hostname : n.host) : undefined;
     const sel = new Selection();
     sel.service = svc;
     if (!chosen) {
