@@ -7,6 +7,7 @@
 import { createPublicKey, sign, type KeyObject } from 'node:crypto';
 import * as der from './der.js';
 import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { verifyCsr, type ParsedCsr } from './csr.js';
 import { SpiffeError, SpiffeErrorCode } from './errors.js';
@@ -311,6 +312,54 @@ export class CertificateAuthority {
   }
 
   /**
+   * A TLS serving certificate (e.g. istiod's, for the CA/xDS port): DNS and IP SANs (and optional URI SANs),
+   * serverAuth+clientAuth. Not the hot path.
+   */
+  issueServing(opts: { publicKey: KeyObject; dnsNames?: string[]; ipAddresses?: string[]; uris?: string[]; ttlSeconds?: number }): IssuedCertificate {
+    const problems: string[] = [];
+    const names: Buffer[] = [];
+    for (const [i, d] of (opts.dnsNames ?? []).entries()) {
+      if (!/^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i.test(d)) problems.push(`dnsNames[${i}]: ${JSON.stringify(d)} is not a DNS name`);
+      else names.push(der.tlv(0x82, Buffer.from(d, 'latin1')));
+    }
+    for (const [i, ip] of (opts.ipAddresses ?? []).entries()) {
+      const b = ipBytes(ip);
+      if (!b) problems.push(`ipAddresses[${i}]: ${JSON.stringify(ip)} is not an IP address`);
+      else names.push(der.tlv(0x87, b));
+    }
+    for (const [i, u] of (opts.uris ?? []).entries()) {
+      problems.push(...SpiffeId.problems(u, { field: `uris[${i}]` }));
+      names.push(der.tlv(0x86, Buffer.from(u, 'latin1')));
+    }
+    if (names.length === 0) problems.push('dnsNames/ipAddresses/uris: at least one name is required');
+    fail(problems, 'serving certificate request');
+    const ttl = opts.ttlSeconds ?? this.defaultTtlSeconds;
+    if (ttl > this.maxTtlSeconds) throw new SpiffeError(SpiffeErrorCode.TTL_TOO_LONG, `requested lifetime ${ttl}s is above the maximum ${this.maxTtlSeconds}s`);
+    const pub = opts.publicKey.type === 'private' ? createPublicKey(opts.publicKey) : opts.publicKey;
+    const rsa = keyKind(pub) === 'rsa';
+    const now = Math.floor(this.now() / 1000) * 1000;
+    const notBefore = now - this.backdateSeconds * 1000;
+    const notAfter = Math.min(now + ttl * 1000, this.certificate.notAfter);
+    const leafDer = buildCertificate({
+      issuer: this.certificate.subject,
+      subject: der.seq(),
+      notBefore,
+      notAfter,
+      spki: pub.export({ type: 'spki', format: 'der' }),
+      extensions: [
+        extension(EXT.keyUsage, true, rsa ? der.bitString(Buffer.from([0xa0]), 5) : der.bitString(Buffer.from([0x80]), 7)),
+        extension(EXT.basicConstraints, true, der.seq()),
+        extension(EXT.extKeyUsage, false, der.seq(der.oid(EKU.serverAuth), der.oid(EKU.clientAuth))),
+        extension(EXT.authorityKeyIdentifier, false, der.seq(der.tlv(0x80, this.certificate.subjectKeyId ?? keyIdentifier(this.certificate.spki)))),
+        extension(EXT.subjectAltName, true, der.seq(...names)),
+      ],
+      signingKey: this.#key,
+    });
+    const leafPem = der.toPem(leafDer, 'CERTIFICATE');
+    return { certChain: [leafPem, ...this.#tail], leafPem, leafDer, notBefore, notAfter };
+  }
+
+  /**
    * Verifies a CSR and signs it: the CSR's one URI SAN must be `opts.identity` when given (the authenticated
    * caller, or the identity it may impersonate). Refusals: MALFORMED_CSR, CSR_SIGNATURE, CSR_SAN,
    * CSR_IDENTITY_MISMATCH, UNSUPPORTED_KEY, TRUST_DOMAIN_MISMATCH, TTL_TOO_LONG. Nothing is signed on refusal.
@@ -354,6 +403,28 @@ export class CertificateAuthority {
 }
 
 const EMPTY_NAME = Buffer.from([0x30, 0x00]);
+
+/** 4 or 16 address bytes, or undefined when `ip` is not an IP literal. */
+function ipBytes(ip: string): Buffer | undefined {
+  const v = isIP(ip);
+  if (v === 4) return Buffer.from(ip.split('.').map(Number));
+  if (v !== 6) return undefined;
+  let s = ip;
+  const tail: number[] = [];
+  const dot = s.lastIndexOf(':');
+  if (s.includes('.')) {
+    tail.push(...s.slice(dot + 1).split('.').map(Number));
+    s = s.slice(0, dot) + ':0:0';
+  }
+  const [head, rest] = s.split('::') as [string, string | undefined];
+  const h = head ? head.split(':') : [];
+  const r = rest !== undefined && rest !== '' ? rest.split(':') : [];
+  const groups = rest === undefined ? h : [...h, ...Array<string>(8 - h.length - r.length).fill('0'), ...r];
+  const out = Buffer.alloc(16);
+  groups.forEach((g, i) => out.writeUInt16BE(parseInt(g, 16), i * 2));
+  if (tail.length === 4) out.set(tail, 12);
+  return out;
+}
 
 /** Validates a DER SubjectPublicKeyInfo as a supported key; returns whether it is RSA. Throws UNSUPPORTED_KEY. */
 export function checkSpki(spki: Buffer): boolean {

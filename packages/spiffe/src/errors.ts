@@ -20,6 +20,10 @@ export const SpiffeErrorCode = {
   CSR_SIGNATURE: 'SPIFFE_ERR_CSR_SIGNATURE',
   CSR_SAN: 'SPIFFE_ERR_CSR_SAN',
   CSR_IDENTITY_MISMATCH: 'SPIFFE_ERR_CSR_IDENTITY_MISMATCH',
+  UNAUTHENTICATED: 'SPIFFE_ERR_UNAUTHENTICATED',
+  IMPERSONATION_DENIED: 'SPIFFE_ERR_IMPERSONATION_DENIED',
+  CA_REQUEST_FAILED: 'SPIFFE_ERR_CA_REQUEST_FAILED',
+  CA_BAD_RESPONSE: 'SPIFFE_ERR_CA_BAD_RESPONSE',
 } as const;
 export type SpiffeErrorCode = (typeof SpiffeErrorCode)[keyof typeof SpiffeErrorCode];
 
@@ -41,6 +45,10 @@ const DEFAULT_MESSAGES: Record<SpiffeErrorCode, string> = {
   SPIFFE_ERR_CSR_SIGNATURE: 'CSR signature does not verify',
   SPIFFE_ERR_CSR_SAN: 'CSR must carry exactly one URI SAN (the SPIFFE ID)',
   SPIFFE_ERR_CSR_IDENTITY_MISMATCH: "CSR identity is not the caller's identity",
+  SPIFFE_ERR_UNAUTHENTICATED: 'caller could not be authenticated',
+  SPIFFE_ERR_IMPERSONATION_DENIED: 'caller may not obtain a certificate for another identity',
+  SPIFFE_ERR_CA_REQUEST_FAILED: 'certificate request to the CA failed',
+  SPIFFE_ERR_CA_BAD_RESPONSE: 'CA returned an unusable or wrong certificate',
 };
 
 const TAG = Symbol.for('amesh.spiffe.error');

@@ -28,3 +28,36 @@ export {
   type VerifyPeerOptions,
 } from './tls.js';
 export { createCsr, parseCsr, verifyCsr, type CsrOptions, type ParsedCsr, type VerifiedCsr } from './csr.js';
+export {
+  encodeRequest,
+  decodeRequest,
+  encodeResponse,
+  decodeResponse,
+  SERVICE_NAME,
+  CREATE_CERTIFICATE_PATH,
+  type IstioCertificateRequest,
+  type IstioCertificateResponse,
+  type StructValue,
+} from './ca-proto.js';
+export {
+  staticTokenVerifier,
+  kubeTokenReviewVerifier,
+  type Caller,
+  type AuthenticationContext,
+  type TokenVerifier,
+  type StaticTokenEntry,
+  type TokenReviewOptions,
+  type FetchLike,
+} from './ca-auth.js';
+export {
+  startCaServer,
+  createCertificateHandler,
+  grpcStatusFor,
+  IstioCertificateService,
+  IMPERSONATED_IDENTITY,
+  type CaServiceOptions,
+  type CaServerOptions,
+  type CaServerHandle,
+  type Logger,
+} from './ca-server.js';
+export { CaClient, type CaClientOptions, type CreateCertificateRequest, type FetchSvidOptions, type SvidSource } from './ca-client.js';
