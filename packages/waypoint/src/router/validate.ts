@@ -668,16 +668,15 @@ function parseVirtualService(c: Collector, meta: Meta, spec: Raw, domain: string
   const hasOther = (Array.isArray(spec['tcp']) && spec['tcp'].length > 0) || (Array.isArray(spec['tls']) && spec['tls'].length > 0);
   if (httpRaw.length === 0 && !hasOther) c.err('spec', 'http, tcp or tls must be provided in virtual service');
   const http: HTTPRoute[] = [];
+  const names = new Set<string>();
   httpRaw.forEach((r, i) => {
     const pr = parseRoute(c, r, `spec.http[${i}]`, meta.namespace, domain, delegate);
-    if (pr) http.push(pr);
-  });
-  const names = new Set<string>();
-  http.forEach((r, i) => {
-    if (r.name) {
-      if (names.has(r.name)) c.err(`spec.http[${i}].name`, `route name "${r.name}" is not unique`);
-      names.add(r.name);
+    if (!pr) return;
+    if (pr.name) {
+      if (names.has(pr.name)) c.err(`spec.http[${i}].name`, `route name "${pr.name}" is not unique`);
+      names.add(pr.name);
     }
+    http.push(pr);
   });
   const exportTo = parseExportTo(c, spec, 'spec');
   return { ...meta, kind: 'VirtualService', hosts, gateways: delegate ? [] : effGateways, exportTo, http };
