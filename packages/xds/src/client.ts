@@ -164,7 +164,8 @@ export class DeltaAdsClient extends EventEmitter {
    * reconnect) until unsubscribe().
    */
   demand(typeUrl: string, key: string): Promise<void> {
-    const t = this.#type(typeUrl);
+    const t = this.#types.get(typeUrl);
+    if (!t) return Promise.reject(new XdsError(XdsErrorCode.UNKNOWN_TYPE, `no handler for ${typeUrl}`));
     if (this.#closed) return Promise.reject(new XdsError(XdsErrorCode.CLOSED));
     const p = new Promise<void>((resolve, reject) => {
       const list = t.waiters.get(key) ?? [];

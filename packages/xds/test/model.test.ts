@@ -88,7 +88,7 @@ t.test('names and aliases follow the Workload API naming', async (t) => {
 
 t.test('decoding collects every problem with its field path', async (t) => {
   const bad = istio.workload.Address.encode({
-    workload: { uid: '', addresses: [Uint8Array.of(1, 2, 3)], tunnelProtocol: 9, services: { k: { ports: [{ servicePort: 70000 }] } } },
+    workload: { uid: '', addresses: [Uint8Array.of(1, 2, 3)], tunnelProtocol: 9 as istio.workload.TunnelProtocol, services: { k: { ports: [{ servicePort: 70000 }] } } },
   }).finish();
   const d = decodeAddress(bad);
   t.notOk(d.ok);
@@ -110,7 +110,7 @@ t.test('decoding collects every problem with its field path', async (t) => {
   t.notOk(garbage.ok);
   if (!garbage.ok) t.match(garbage.problems[0], /malformed protobuf/);
   const az = decodeAuthorization(istio.security.Authorization.encode({
-    name: 'p', action: 5, groups: [{ rules: [{ matches: [{ principals: [{}], sourceIps: [{ address: Uint8Array.of(10, 0, 0, 0), length: 40 }] }] }] }],
+    name: 'p', action: 5 as istio.security.Action, groups: [{ rules: [{ matches: [{ principals: [{}], sourceIps: [{ address: Uint8Array.of(10, 0, 0, 0), length: 40 }] }] }] }],
   }).finish());
   t.notOk(az.ok);
   if (!az.ok) {

@@ -1,5 +1,5 @@
 // The ADS server over real gRPC (loopback, port 0), driven by a raw delta/SotW stream so every response is visible.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import * as grpc from '@grpc/grpc-js';
 import { ResourceCache } from '../src/cache.js';
 import {
@@ -55,13 +55,12 @@ const wl = (i: number, extra: Partial<Parameters<typeof makeWorkload>[0]> = {}):
 const svc: Address = { service: makeService({ name: 's', namespace: 'default', hostname: 's.default.svc.cluster.local', addresses: [{ network: '', address: '10.96.0.1' }] }) };
 const names = (r: DeltaResp) => r.resources.map((x) => x.name).sort();
 
-async function setup(t: Tap.Test, opts: Partial<ListenAdsOptions> = {}) {
+async function setup(t: Test, opts: Partial<ListenAdsOptions> = {}) {
   const cache = new ResourceCache();
   const srv = await listenAds({ cache, debounceMs: 0, ...opts });
   t.teardown(() => srv.close());
   return { cache, srv, ads: srv.ads, port: srv.port };
 }
-declare namespace Tap { type Test = Parameters<Parameters<typeof t.test>[1]>[0] }
 
 t.test('wildcard subscribe, update, remove, ACK', async (t) => {
   const { cache, ads, port } = await setup(t);
