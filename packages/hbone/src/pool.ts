@@ -351,6 +351,10 @@ export class HbonePool extends EventEmitter {
       const onAbort = (): void => fail(new HboneError(HboneErrorCode.CONNECTION_CLOSED, `connecting to ${what} was aborted`, { cause: signal?.reason }));
       const onError = (err: Error & { code?: string }): void => {
         const identity = typeof err.code === 'string' && err.code.startsWith('SPIFFE_ERR_');
+        if (/no application protocol/i.test(err.message)) {
+          fail(new HboneError(HboneErrorCode.TLS_ALPN, `${what} does not speak ALPN h2: ${err.message}`, { cause: err }));
+          return;
+        }
         fail(
           new HboneError(
             identity ? HboneErrorCode.PEER_IDENTITY : HboneErrorCode.CONNECT_FAILED,

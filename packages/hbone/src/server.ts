@@ -364,6 +364,7 @@ export class HboneServer extends EventEmitter {
       this.#timers.clearTimeout(timer);
       for (const s of this.#sessions) s.destroy();
       for (const s of this.#sockets) s.destroy();
+      await Promise.all(all);
       await Promise.all([...this.#listeners].map((l) => new Promise((r) => (l.listening ? l.once('close', r) : r(undefined)))));
     })();
     return this.#closing;
