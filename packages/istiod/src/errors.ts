@@ -4,11 +4,13 @@
 /** Every error code this package can raise. Codes are stable: never renamed or reused. */
 export const IstiodErrorCode = {
   CONFIG: 'ISTIOD_ERR_CONFIG',
+  BIND: 'ISTIOD_ERR_BIND',
 } as const;
 export type IstiodErrorCode = (typeof IstiodErrorCode)[keyof typeof IstiodErrorCode];
 
 const DEFAULT_MESSAGES: Record<IstiodErrorCode, string> = {
   ISTIOD_ERR_CONFIG: 'invalid istiod configuration',
+  ISTIOD_ERR_BIND: 'istiod could not bind a listener',
 };
 
 const TAG = Symbol.for('amesh.istiod.error');

@@ -27,3 +27,6 @@ export {
   type WorkloadInputs,
 } from './translate.js';
 export { AmbientIndex, type AmbientIndexOptions, type IndexChanges } from './ambient.js';
+export { ConfigController, type ConfigControllerOptions, type ConfigStatusEntry } from './controller.js';
+export { build, waypointStatus, type Istiod, type IstiodConfig } from './server.js';
+export { silentLogger, type Logger } from './logger.js';
