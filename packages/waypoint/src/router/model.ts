@@ -100,7 +100,21 @@ export interface HTTPRoute {
   fault?: HTTPFault;
   mirrors: HTTPMirror[];
   headers?: Headers;
-  corsPolicy?: Record<string, unknown>;
+  corsPolicy?: CorsPolicy;
+}
+
+/** corsPolicy as Envoy gets it (route.go translateCORSPolicy). */
+export interface CorsPolicy {
+  allowOrigins: StringMatch[];
+  /** joined with "," */
+  allowMethods?: string;
+  allowHeaders?: string;
+  exposeHeaders?: string;
+  /** seconds, as Envoy's max_age string */
+  maxAge?: string;
+  allowCredentials?: boolean;
+  /** FORWARD (default) or IGNORE */
+  unmatchedPreflights: 'FORWARD' | 'IGNORE';
 }
 
 export interface Meta {

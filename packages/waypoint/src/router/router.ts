@@ -4,7 +4,7 @@ import { WaypointError, WaypointErrorCode } from '../errors.js';
 import { Catalog, byAge, effectiveTrafficPolicy, hostSpecificity, labelsSubset, lbPolicyOf, visibleTo, type Endpoint } from './catalog.js';
 import { formatDuration } from './duration.js';
 import { Balancer, createRng, pickWeighted, type LbPolicy, type Rng } from './lb.js';
-import type { Destination, HTTPMatchRequest, HTTPRoute, HeaderOps, RouterConfigModel, Service, StringMatch, VirtualService } from './model.js';
+import type { CorsPolicy, Destination, HTTPMatchRequest, HTTPRoute, HeaderOps, RouterConfigModel, Service, StringMatch, VirtualService } from './model.js';
 import { re2RewriteToJs } from './regex.js';
 import { convertRetryPolicy, type RetryPolicy } from './retry.js';
 import { loadConfig, type LoadOptions } from './validate.js';
@@ -221,6 +221,19 @@ const DEFAULT_RETRIES_CH = Object.freeze(convertRetryPolicy(undefined, true)!);
 const INTERNAL = (k: string) => k.startsWith(':') || k === 'host';
 const AUTH = (k: string) => k === ':authority' || k === 'host';
 
+function matchString(m: StringMatch, v: string): boolean {
+  switch (m.kind) {
+    case 'exact':
+      return v === m.value;
+    case 'prefix':
+      return v.startsWith(m.value);
+    case 'regex':
+      return m.regex.re.test(v);
+    default:
+      return true;
+  }
+}
+
 function smText(m: StringMatch): string {
   return m.kind === 'present' ? 'present' : `${m.kind} ${JSON.stringify(m.value)}`;
 }
@@ -282,6 +295,8 @@ export class Decision {
   lbPolicy?: LbPolicy;
   requestHeaders?: HeaderOps;
   responseHeaders?: HeaderOps;
+  /** the route's CORS policy, and whether the request's Origin (if any) is allowed by it */
+  cors?: CorsPolicy & { originAllowed?: boolean };
   readonly #router: Router;
   readonly #req: RouteRequest;
 
@@ -883,7 +898,17 @@ export class Router {
     if (hitMatch) d.matchIndex = hitMatch.index;
     if (sel.service) d.service = sel.service.hostname;
     d.timeoutNs = src.timeoutNs ?? 0;
+    // the client header x-envoy-upstream-rq-timeout-ms overrides the route timeout per request
+    const tmo = n.headers['x-envoy-upstream-rq-timeout-ms'];
+    if (tmo !== undefined) {
+      const ms = Number(joinHeader(tmo));
+      if (Number.isInteger(ms) && ms >= 0) d.timeoutNs = ms * 1e6;
+    }
     if (r.responseOps) d.responseHeaders = r.responseOps;
+    if (src.corsPolicy) {
+      const origin = joinHeader(n.headers['origin']);
+      d.cors = origin === undefined ? src.corsPolicy : { ...src.corsPolicy, originAllowed: src.corsPolicy.allowOrigins.some((m) => matchString(m, origin)) };
+    }
     if (src.directResponse) {
       d.action = 'directResponse';
       d.status = src.directResponse.status;

@@ -3,7 +3,7 @@
 import { compileRe2, type CompiledRegex } from './regex.js';
 import { parseDuration } from './duration.js';
 import type {
-  Destination, DestinationRule, HTTPFault, HTTPMatchRequest, HTTPMirror, HTTPRedirect, HTTPRetry, HTTPRewrite, HTTPRoute,
+  CorsPolicy, Destination, DestinationRule, HTTPFault, HTTPMatchRequest, HTTPMirror, HTTPRedirect, HTTPRetry, HTTPRewrite, HTTPRoute,
   HeaderOps, Headers, LoadBalancer, Meta, Pod, RouterConfigModel, Service, ServicePort, StringMatch,
   Subset, TrafficPolicy, VirtualService,
 } from './model.js';
@@ -621,10 +621,46 @@ function parseRoute(c: Collector, raw: unknown, path: string, ns: string, domain
     if (d) r.mirrors.push({ destination: d, percentage: pct } satisfies HTTPMirror);
   });
   const cors = objField(c, raw, 'corsPolicy', path);
-  if (cors) r.corsPolicy = cors;
+  if (cors) r.corsPolicy = parseCors(c, cors, `${path}.corsPolicy`);
   const known = ['name', 'match', 'route', 'redirect', 'directResponse', 'delegate', 'rewrite', 'timeout', 'retries', 'fault', 'mirror', 'mirrors', 'mirrorPercentage', 'mirrorPercent', 'corsPolicy', 'headers'];
   for (const k of Object.keys(raw)) if (!known.includes(k)) c.err(`${path}.${k}`, 'unknown field');
   return r;
+}
+
+function parseCors(c: Collector, raw: Raw, path: string): CorsPolicy {
+  const out: CorsPolicy = { allowOrigins: [], unmatchedPreflights: 'FORWARD' };
+  arrField(c, raw, 'allowOrigins', path).forEach((o, i) => {
+    const m = parseStringMatch(c, o, `${path}.allowOrigins[${i}]`, false, false);
+    if (m) out.allowOrigins.push(m);
+  });
+  if (raw['allowOrigin'] !== undefined) c.err(`${path}.allowOrigin`, 'allowOrigin is deprecated and not supported; use allowOrigins');
+  const list = (k: 'allowMethods' | 'allowHeaders' | 'exposeHeaders') => {
+    const vals = arrField(c, raw, k, path);
+    vals.forEach((v, i) => {
+      if (typeof v !== 'string' || v === '') c.err(`${path}.${k}[${i}]`, 'must be a non-empty string');
+      else if (k === 'allowMethods' && !/^[A-Z]+$/.test(v)) c.err(`${path}.${k}[${i}]`, `${v} is not a valid HTTP method`);
+      else if (k !== 'allowMethods' && !HEADER_NAME.test(v)) c.err(`${path}.${k}[${i}]`, `invalid header name "${v}"`);
+    });
+    if (vals.length) out[k] = vals.filter((v) => typeof v === 'string').join(',');
+  };
+  list('allowMethods');
+  list('allowHeaders');
+  list('exposeHeaders');
+  const maxAge = durationField(c, raw, 'maxAge', path);
+  if (maxAge !== undefined) {
+    if (maxAge % 1e9 !== 0) c.err(`${path}.maxAge`, 'max_age duration is accurate only to seconds precision');
+    out.maxAge = String(Math.floor(maxAge / 1e9));
+  }
+  if (raw['allowCredentials'] !== undefined) {
+    if (typeof raw['allowCredentials'] !== 'boolean') c.err(`${path}.allowCredentials`, 'must be a boolean');
+    else out.allowCredentials = raw['allowCredentials'];
+  }
+  const up = strField(c, raw, 'unmatchedPreflights', path);
+  if (up !== undefined) {
+    if (up !== 'FORWARD' && up !== 'IGNORE' && up !== 'UNSPECIFIED') c.err(`${path}.unmatchedPreflights`, `unknown value "${up}"`);
+    else if (up === 'IGNORE') out.unmatchedPreflights = 'IGNORE';
+  }
+  return out;
 }
 
 function parseExportTo(c: Collector, spec: Raw, path: string): string[] {

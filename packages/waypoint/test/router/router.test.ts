@@ -124,6 +124,8 @@ const cases: Case[] = [
   { rule: 'B2.2 headers', name: 'pseudo header :method is accepted', config: probe({ headers: { ':method': { exact: 'POST' } } }), req: { method: 'POST' }, want: hitsV2 },
   { rule: 'B2.2 headers', name: '@request.auth.claims.<c> matches a JWT claim', config: probe({ headers: { '@request.auth.claims.groups': { exact: 'admin' } } }), req: { claims: { groups: 'admin' } }, want: hitsV2 },
   { rule: 'B2.2 headers', name: '@request.auth.claims[c] form', config: probe({ headers: { '@request.auth.claims[sub]': { prefix: 'user-' } } }), req: { claims: { sub: 'user-1' } }, want: hitsV2 },
+  { rule: 'B2.2 headers', name: 'the key "method" is a literal header matcher, not :method', config: probe({ headers: { method: { exact: 'POST' } } }), req: { method: 'POST' }, want: hitsV1 },
+  { rule: 'B2.2 headers', name: 'the key "authority" matches a literal "authority" header', config: probe({ headers: { authority: { exact: 'x' } } }), req: { headers: { authority: 'x' } }, want: hitsV2 },
   { rule: 'B2.2 method', name: 'method exact', config: probe({ method: { exact: 'POST' } }), req: { method: 'POST' }, want: hitsV2 },
   { rule: 'B2.2 method', name: 'method mismatch', config: probe({ method: { exact: 'POST' } }), want: hitsV1 },
   { rule: 'B2.2 authority', name: 'authority compares :authority as received (with port)', config: probe({ authority: { exact: 'reviews:9080' } }), want: hitsV2 },
@@ -246,6 +248,13 @@ const cases: Case[] = [
   { rule: 'B3 timeout', name: 'default is disabled (0s)', config: [reviewsVs([{ route: [to('v1')] }])], want: { timeout: '0s' } },
   { rule: 'B3 timeout', name: 'Go-style 1.5s', config: [reviewsVs([{ route: [to('v1')], timeout: '1.5s' }])], want: { timeout: '1.5s' } },
   { rule: 'B3 timeout', name: 'Go-style 100ms', config: [reviewsVs([{ route: [to('v1')], timeout: '0.1s' }])], want: { timeout: '100ms' } },
+
+  { rule: 'B3 timeout', name: 'the client header x-envoy-upstream-rq-timeout-ms overrides the route timeout', config: [reviewsVs([{ route: [to('v1')], timeout: '10s' }])], req: { headers: { 'x-envoy-upstream-rq-timeout-ms': '250' } }, want: { timeout: '250ms' } },
+
+  // ---- B3 CORS ----
+  { rule: 'B3 cors', name: 'corsPolicy is translated (methods joined, maxAge in seconds, FORWARD default) and the Origin checked', config: [reviewsVs([{ route: [to('v1')], corsPolicy: { allowOrigins: [{ exact: 'https://a.example' }, { regex: 'https://.*\\.b\\.example' }], allowMethods: ['GET', 'POST'], allowHeaders: ['x-a', 'x-b'], exposeHeaders: ['x-c'], maxAge: '24h', allowCredentials: true } }])], req: { headers: { origin: 'https://x.b.example' } }, check: (t, d) => t.match(d.cors, { allowMethods: 'GET,POST', allowHeaders: 'x-a,x-b', exposeHeaders: 'x-c', maxAge: '86400', allowCredentials: true, unmatchedPreflights: 'FORWARD', originAllowed: true }) },
+  { rule: 'B3 cors', name: 'an Origin outside allowOrigins is not allowed; IGNORE is kept', config: [reviewsVs([{ route: [to('v1')], corsPolicy: { allowOrigins: [{ prefix: 'https://a.' }], unmatchedPreflights: 'IGNORE' } }])], req: { headers: { origin: 'https://evil.example' } }, check: (t, d) => t.match(d.cors, { originAllowed: false, unmatchedPreflights: 'IGNORE' }) },
+  { rule: 'B3 cors', name: 'maxAge must be whole seconds; methods must be upper case', config: [reviewsVs([{ route: [to('v1')], corsPolicy: { maxAge: '1.5s', allowMethods: ['get'] } }])], errors: [/corsPolicy\.maxAge: max_age duration is accurate only to seconds precision/, /corsPolicy\.allowMethods\[0\]: get is not a valid HTTP method/] },
 
   // ---- B3 retries ----
   { rule: 'B3 retries', name: 'no retries field: the default policy', config: [reviewsVs([{ route: [to('v1')] }])], want: { retries: DEFAULT_RETRIES } },
