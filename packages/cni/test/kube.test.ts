@@ -7,6 +7,7 @@ import { buildAgent } from '../src/agent.js';
 import { NodeRedirection } from '../src/dataplane.js';
 import { apiAnnotator, directoryAnnotator, kubeClusterSource } from '../src/kube.js';
 import type { ClusterEvent } from '../src/source.js';
+import type { PodInfo } from '../src/enrollment.js';
 import { FakeKernel } from './fixtures/fake-kernel.js';
 
 t.test('kubeClusterSource maps Namespace and Pod events (replaying what the source already has)', async (t) => {
@@ -23,7 +24,7 @@ t.test('kubeClusterSource maps Namespace and Pod events (replaying what the sour
     events.map((e) => `${e.kind}:${e.type}:${e.object.name}`),
     ['namespace:add:demo', 'pod:add:web', 'pod:delete:web'],
   );
-  t.same((events[1]!.object as { ips: string[] }).ips, ['10.0.0.5']);
+  t.same((events[1]!.object as PodInfo).ips, ['10.0.0.5']);
   await cs.close();
   await cs.close();
 });
