@@ -142,15 +142,21 @@ interface CDest {
   headers: HTTPRoute['route'][number]['headers'];
   /** cluster per `clientNs|requestPort` */
   cache: Map<string, ClusterInfo>;
+  /** the last lookup, checked first */
+  memoNs: string | undefined;
+  memoPort: number;
+  memo: ClusterInfo | undefined;
   /** destination-level header operations, internal keys dropped */
-  requestOps?: HeaderOps | undefined;
-  responseOps?: HeaderOps | undefined;
+  requestOps: HeaderOps | undefined;
+  responseOps: HeaderOps | undefined;
   /** destination-level authority (Host / :authority set or add) */
-  authority?: string;
+  authority: string | undefined;
 }
 
 interface CRoute {
   vs: VirtualService;
+  /** `ns/name` of the (root) VirtualService */
+  vsKey: string;
   /** index in the root VirtualService's http[] */
   index: number;
   name: string | undefined;
@@ -176,6 +182,8 @@ interface CRoute {
 
 interface CVirtualService {
   vs: VirtualService;
+  /** `ns/name` */
+  key: string;
   routes: CRoute[];
   /** problems met while expanding delegates (dropped routes) */
   notes: string[];
@@ -198,10 +206,15 @@ interface NReq {
 }
 
 const HOST_CACHE_MAX = 4096;
+const NO_DECIDE_OPTIONS: DecideOptions = Object.freeze({});
 
 interface HostView {
   service: Service | undefined;
   vs: CVirtualService | undefined;
+  /** the authority as received for `authPort` (Host without an explicit header) */
+  authPort: number;
+  authScheme: string;
+  authority: string;
 }
 
 /** What #select found; one shape for every outcome. */
@@ -242,6 +255,20 @@ function isCatchAll(m: HTTPMatchRequest): boolean {
   const u = m.uri;
   const uriAll = !u || (u.kind === 'prefix' && u.value === '/') || (u.kind === 'regex' && u.value === '.*');
   return uriAll && !m.headers.length && !m.withoutHeaders.length && !m.queryParams.length && !m.method && !m.authority && !m.scheme;
+}
+
+/** The Host a client sends for host + port: `host:port` unless the port is the scheme's default. */
+function receivedAuthority(req: RouteRequest, scheme: string): string {
+  const defaultPort = (scheme === 'http' && req.port === 80) || (scheme === 'https' && req.port === 443);
+  return (req.host.includes(':') && !req.host.startsWith('[')) || defaultPort ? req.host : `${req.host}:${req.port}`;
+}
+
+function hasUpper(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 65 && c <= 90) return true;
+  }
+  return false;
 }
 
 function joinHeader(v: string | readonly string[] | undefined): string | undefined {
@@ -406,7 +433,7 @@ export class Router {
 
   #compileRoute(vs: VirtualService, r: HTTPRoute, index: number, extra?: { delegate: string; delegateIndex: number }): CRoute {
     const dests: CDest[] = r.route.map((d) => {
-      const cd: CDest = { dest: d.destination, weight: d.weight, headers: d.headers, cache: new Map() };
+      const cd: CDest = { dest: d.destination, weight: d.weight, headers: d.headers, cache: new Map(), memoNs: undefined, memoPort: 0, memo: undefined, requestOps: undefined, responseOps: undefined, authority: undefined };
       if (d.headers?.request) {
         cd.requestOps = cleanOps(d.headers.request);
         for (const [k, v] of [...d.headers.request.set, ...d.headers.request.add]) if (AUTH(k)) cd.authority = v;
@@ -417,6 +444,7 @@ export class Router {
     const weights = dests.map((d) => d.weight);
     const cr: CRoute = {
       vs,
+      vsKey: `${vs.namespace}/${vs.name}`,
       index,
       src: r,
       name: r.name,
@@ -445,7 +473,7 @@ export class Router {
   }
 
   #compileVs(vs: VirtualService, delegates: Map<string, VirtualService>): CVirtualService {
-    const out: CVirtualService = { vs, routes: [], notes: [] };
+    const out: CVirtualService = { vs, key: `${vs.namespace}/${vs.name}`, routes: [], notes: [] };
     vs.http.forEach((r, i) => {
       if (!r.delegate) {
         out.routes.push(this.#compileRoute(vs, r, i));
@@ -480,7 +508,7 @@ export class Router {
     const q = rawPath.indexOf('?');
     let headers: Record<string, string | readonly string[]> = req.headers ?? EMPTY;
     for (const k in headers) {
-      if (k !== k.toLowerCase()) {
+      if (hasUpper(k)) {
         const h: Record<string, string | readonly string[]> = {};
         for (const [kk, v] of Object.entries(headers)) {
           const lk = kk.toLowerCase();
@@ -492,14 +520,11 @@ export class Router {
       }
     }
     const scheme = req.scheme ?? 'http';
-    let authority = joinHeader(headers[':authority']) ?? joinHeader(headers['host']);
-    if (authority === undefined) {
-      const defaultPort = (scheme === 'http' && req.port === 80) || (scheme === 'https' && req.port === 443);
-      authority = req.host.includes(':') && !req.host.startsWith('[') ? req.host : defaultPort ? req.host : `${req.host}:${req.port}`;
-    }
+    // '' = not given by a header: #select fills in the Host as received (memoized per Host and port)
+    const authority = joinHeader(headers[':authority']) ?? joinHeader(headers['host']) ?? '';
     return {
       req,
-      host: stripPort(req.host.toLowerCase()),
+      host: stripPort(hasUpper(req.host) ? req.host.toLowerCase() : req.host),
       authority,
       path: rawPath,
       pathNoQuery: q < 0 ? rawPath : rawPath.slice(0, q),
@@ -680,15 +705,26 @@ export class Router {
         }
       }
     }
-    hv = { service: svc, vs: chosen };
+    hv = { service: svc, vs: chosen, authPort: -1, authScheme: '', authority: '' };
     if (byHost.size >= HOST_CACHE_MAX) byHost.clear(); // Hosts come from requests: keep the cache bounded
     byHost.set(n.host, hv);
     return hv;
   }
 
   #select(n: NReq, trace: string[] | null): Selection {
-    if (n.gateway !== 'mesh') return this.#selectGateway(n, trace);
+    if (n.gateway !== 'mesh') {
+      if (n.authority === '') n.authority = receivedAuthority(n.req, n.scheme);
+      return this.#selectGateway(n, trace);
+    }
     const hv = this.#hostView(n);
+    if (n.authority === '') {
+      if (hv.authPort !== n.req.port || hv.authScheme !== n.scheme) {
+        hv.authority = receivedAuthority(n.req, n.scheme);
+        hv.authPort = n.req.port;
+        hv.authScheme = n.scheme;
+      }
+      n.authority = hv.authority;
+    }
     const svc = hv.service;
     trace?.push(svc ? `host ${n.req.host} -> ${svc.kind} ${svc.namespace}/${svc.name} (${svc.hostname}) as seen from namespace ${n.clientNs}` : `host ${n.req.host} is not a service visible from namespace ${n.clientNs}`);
     if (svc && svc.ports.length) {
@@ -790,6 +826,15 @@ export class Router {
   }
 
   #destCluster(cd: CDest, n: NReq): ClusterInfo {
+    if (cd.memoNs === n.clientNs && cd.memoPort === n.req.port) return cd.memo!;
+    const ci = this.#destClusterSlow(cd, n);
+    cd.memoNs = n.clientNs;
+    cd.memoPort = n.req.port;
+    cd.memo = ci;
+    return ci;
+  }
+
+  #destClusterSlow(cd: CDest, n: NReq): ClusterInfo {
     const key = cd.dest.port !== undefined ? n.clientNs : `${n.clientNs}|${n.req.port}`;
     let ci = cd.cache.get(key);
     if (!ci) {
@@ -848,7 +893,7 @@ export class Router {
   }
 
   /** Routes one request. Never throws for a well-formed request; every outcome is a Decision value. */
-  decide(req: RouteRequest, o: DecideOptions = {}): Decision {
+  decide(req: RouteRequest, o: DecideOptions = NO_DECIDE_OPTIONS): Decision {
     const n = this.#normalize(req);
     const rng = o.rng ?? this.#rng;
     const sel = this.#select(n, null);
@@ -891,7 +936,7 @@ export class Router {
     const hitMatch = sel.hitMatch;
     const src = r.src;
     const d = new Decision(this, req, 'route');
-    d.virtualService = `${r.vs.namespace}/${r.vs.name}`;
+    d.virtualService = r.vsKey;
     if (r.delegate) d.delegate = r.delegate;
     if (r.name !== undefined) d.routeName = r.name;
     d.routeIndex = r.index;
@@ -1022,6 +1067,7 @@ export class Router {
   /** @internal the lines of Decision.explain() */
   explainLines(req: RouteRequest, d: Decision): string[] {
     const n = this.#normalize(req);
+    if (n.authority === '') n.authority = receivedAuthority(req, n.scheme);
     const lines: string[] = [`request ${n.method} ${n.scheme}://${n.authority}${n.path} (port ${req.port}) from namespace ${n.clientNs}${Object.keys(n.clientLabels).length ? ` labels ${JSON.stringify(n.clientLabels)}` : ''}, context ${n.gateway === 'mesh' ? 'mesh' : `gateway ${n.gateway}`}`];
     const sel = this.#select(n, lines);
     if (!sel.hitRoute && sel.service && n.gateway === 'mesh' && !sel.unknownPort && !(sel.routes && sel.anyEmitted)) {
