@@ -4,7 +4,7 @@
 // reconnecting client's initial_resource_versions still match after an istiod restart.
 import { createHash } from 'node:crypto';
 import { XdsErrorCode } from './errors.js';
-import { encodeAny, encodeResource } from './grpc.js';
+import { encodeAny, encodeResource, frameResourceField } from './grpc.js';
 import { silentLogger, type Logger } from './logger.js';
 import {
   addressAliases, addressName, authorizationName, encodeAddress, encodeAuthorization, type Address, type Authorization,
@@ -22,15 +22,20 @@ export interface CachedResource {
   readonly value: Uint8Array;
   /** The encoded envoy.service.discovery.v3.Resource (delta). */
   readonly resourceBytes: Buffer;
+  /** resourceBytes framed as field 2 of a DeltaDiscoveryResponse (resourceBytes is a view into it). */
+  readonly resourceField: Buffer;
   /** The encoded google.protobuf.Any (state of the world). */
   readonly anyBytes: Buffer;
   /** Clock time (ms) of the set() that produced this version. */
   readonly changedAt: number;
 }
 
-/** What changed: canonical names plus every alias that was added or dropped. */
+/** What changed: the resource name(s), and in `keys` also every alias that was added or dropped. */
 export interface CacheChange {
   typeUrl: string;
+  /** Canonical resource names that changed or went away. */
+  names: readonly string[];
+  /** names plus affected aliases. */
   keys: readonly string[];
   at: number;
 }
@@ -50,6 +55,13 @@ export interface ResourceCacheStats {
   unchangedSets: number;
   deletes: number;
   oversizedRejected: number;
+}
+
+/** Length of the tag + varint length prefix of a framed field. */
+function headerLength(field: Buffer): number {
+  let i = 1;
+  while (field[i]! & 0x80) i++;
+  return i + 1;
 }
 
 export class ResourceCache {
@@ -90,9 +102,11 @@ export class ResourceCache {
       return prev;
     }
     const at = this.#clock();
+    const resourceField = frameResourceField(encodeResource({ name, version, aliases, typeUrl, value }));
     const entry: CachedResource = {
-      typeUrl, name, version, aliases: [...aliases], value,
-      resourceBytes: encodeResource({ name, version, aliases, typeUrl, value }), anyBytes: encodeAny(typeUrl, value), changedAt: at,
+      typeUrl, name, version, aliases: [...aliases], value, resourceField,
+      resourceBytes: resourceField.subarray(headerLength(resourceField)),
+      anyBytes: encodeAny(typeUrl, value), changedAt: at,
     };
     byName.set(name, entry);
     const keys = new Set<string>([name]);
@@ -107,7 +121,7 @@ export class ResourceCache {
       aliasIdx.set(a, name);
       keys.add(a);
     }
-    this.#emit({ typeUrl, keys: [...keys], at });
+    this.#emit({ typeUrl, names: [name], keys: [...keys], at });
     return entry;
   }
 
@@ -120,7 +134,7 @@ export class ResourceCache {
     byName.delete(name);
     const aliasIdx = this.#aliasIndex(typeUrl);
     for (const a of prev.aliases) if (aliasIdx.get(a) === name) aliasIdx.delete(a);
-    this.#emit({ typeUrl, keys: [name, ...prev.aliases], at: this.#clock() });
+    this.#emit({ typeUrl, names: [name], keys: [name, ...prev.aliases], at: this.#clock() });
     return true;
   }
 

@@ -39,6 +39,30 @@ export function encodeResource(r: { name: string; version: string; aliases: read
     name: r.name, version: r.version, aliases: [...r.aliases], resource: { type_url: r.typeUrl, value: r.value },
   }).finish() as Buffer;
 }
+/** A Resource framed as field 2 of DeltaDiscoveryResponse (tag + length + bytes), ready to splice. */
+export function frameResourceField(resourceBytes: Uint8Array): Buffer {
+  const w = protobuf.Writer.create();
+  w.uint32(18).bytes(resourceBytes);
+  return w.finish() as Buffer;
+}
+
+/**
+ * DeltaDiscoveryResponse from resources already framed by frameResourceField: one copy of each resource into the
+ * response, nothing re-encoded. Byte-identical to encodeDeltaResponse for the same content.
+ */
+export function spliceDeltaResponse(r: { systemVersionInfo: string; fields: readonly Buffer[]; fieldsBytes: number; typeUrl: string; nonce: string; removed: readonly string[]; controlPlane?: string }): Buffer {
+  const head = protobuf.Writer.create();
+  if (r.systemVersionInfo) head.uint32(10).string(r.systemVersionInfo);
+  const h = head.finish() as Buffer;
+  const tail = protobuf.Writer.create();
+  if (r.typeUrl) tail.uint32(34).string(r.typeUrl);
+  if (r.nonce) tail.uint32(42).string(r.nonce);
+  for (const n of r.removed) tail.uint32(50).string(n);
+  if (r.controlPlane) tail.uint32(58).fork().uint32(10).string(r.controlPlane).ldelim();
+  const tl = tail.finish() as Buffer;
+  return Buffer.concat([h, ...r.fields, tl], h.length + r.fieldsBytes + tl.length);
+}
+
 /** Encodes a google.protobuf.Any once (state-of-the-world responses carry these). */
 export function encodeAny(typeUrl: string, value: Uint8Array): Buffer {
   const w = protobuf.Writer.create();

@@ -11,7 +11,7 @@ export {
 export { ResourceCache, type CachedResource, type CacheChange, type ResourceCacheOptions, type ResourceCacheStats } from './cache.js';
 export {
   AdsServer, listenAds, type AdsServerOptions, type ListenAdsOptions, type AuthRequest, type AuthResult, type Generator,
-  type ConnectionInfo, type ConnectionStatus, type WatchStatus, type AdsServerMetrics,
+  type ConnectionInfo, type ConnectionStatus, type AnswerEvent, type WatchStatus, type AdsServerMetrics,
 } from './server.js';
 export {
   DeltaAdsClient, addressHandler, authorizationHandler, type DeltaAdsClientOptions, type TypeHandler, type TypeUpdate,

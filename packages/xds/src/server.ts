@@ -9,11 +9,12 @@
 // Cache changes are debounced (default 100 ms) and fanned out: each stream only looks at the changed names.
 // Responses are written only while gRPC accepts writes (back-pressure) and while the client has fewer than
 // maxUnackedResponses responses outstanding for that type.
+import { EventEmitter } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
 import type { CacheChange, CachedResource, ResourceCache } from './cache.js';
 import { XdsErrorCode } from './errors.js';
 import {
-  adsServerDefinition, decodeDeltaRequest, decodeSotwRequest, encodeDeltaResponse, encodeSotwResponse, fieldSize,
+  adsServerDefinition, decodeDeltaRequest, decodeSotwRequest, encodeSotwResponse, fieldSize, spliceDeltaResponse,
 } from './grpc.js';
 import { realTimers, silentLogger, type Logger, type Timers } from './logger.js';
 import { CounterMap, LatencyRecorder, type LatencySummary } from './metrics.js';
@@ -51,6 +52,8 @@ export interface Generator {
   all(conn: ConnectionInfo): Iterable<CachedResource>;
   /** One resource by name or alias, or undefined when it does not exist (or this connection may not see it). */
   get(nameOrAlias: string, conn: ConnectionInfo): CachedResource | undefined;
+  /** How many resources all() yields (optional; for status only). */
+  size?(conn: ConnectionInfo): number;
 }
 
 export interface AdsServerOptions {
@@ -81,7 +84,7 @@ export interface WatchStatus {
   wildcard: boolean;
   /** Explicit subscriptions (names or aliases). */
   subscribed: string[];
-  /** How many resources the client holds (as far as the server knows). */
+  /** How many resources the client holds: for a wildcard delta watch, what the generator offers; else what was sent. */
   resources: number;
   /** Coalesced updates not yet written. */
   pending: number;
@@ -137,7 +140,11 @@ interface Outstanding { sentAt: number; changedAt: number | undefined }
 class Watch {
   wildcard = false;
   readonly explicit = new Map<string, string | null>();
+  /** name -> version the client holds; tracked for explicit subscriptions (wildcard watches track a count only). */
   sent = new Map<string, string>();
+  /** Wildcard full state still to stream (a live iterator over the generator: it sees later changes too). */
+  cursor: Iterator<CachedResource> | undefined;
+  cursorHead: CachedResource | undefined;
   readonly pending = new Map<string, CachedResource | null>();
   pendingSince: number | undefined;
   /** Answer even with nothing to send (a new subscription must be answered so the client can ACK and get ready). */
@@ -176,8 +183,24 @@ class Conn implements ConnectionInfo {
   ) {}
 }
 
-/** The ADS server. Register it on a grpc.Server with `addTo`, or use `listenAds` for a ready-made server. */
-export class AdsServer {
+/** Payload of the server's 'ack' and 'nack' events. */
+export interface AnswerEvent {
+  connectionId: string;
+  typeUrl: string;
+  nonce: string;
+  /** From the cache change to this ACK, when the acknowledged response carried changes. */
+  changeToAckMs: number | undefined;
+  /** True when nothing is pending or outstanding for this (stream, type) after this answer. */
+  settled: boolean;
+  /** NACK only. */
+  message?: string;
+}
+
+/**
+ * The ADS server. Register it on a grpc.Server with `addTo`, or use `listenAds` for a ready-made server.
+ * Events: 'ack' and 'nack' (AnswerEvent), emitted only when listened to.
+ */
+export class AdsServer extends EventEmitter {
   readonly #cache: ResourceCache;
   readonly #log: Logger;
   readonly #gens = new Map<string, Generator>();
@@ -189,7 +212,7 @@ export class AdsServer {
   readonly #maxUnacked: number;
   readonly #controlPlane: string | undefined;
   readonly #conns = new Set<Conn>();
-  readonly #changed = new Map<string, Set<string>>();
+  readonly #changed = new Map<string, { names: Set<string>; keys: Set<string> }>();
   #changedSince: number | undefined;
   #timer: unknown;
   #seq = 0;
@@ -213,6 +236,7 @@ export class AdsServer {
   readonly #ackLatency = new LatencyRecorder();
 
   constructor(opts: AdsServerOptions) {
+    super();
     this.#cache = opts.cache;
     this.#log = (opts.logger ?? silentLogger).child({ component: 'ads-server' });
     for (const t of opts.types ?? [ADDRESS_TYPE_URL, AUTHORIZATION_TYPE_URL, WORKLOAD_TYPE_URL]) this.#gens.set(t, this.#cacheGenerator(t));
@@ -248,7 +272,8 @@ export class AdsServer {
       id: c.id, kind: c.kind, peer: c.peer, node: c.node, identity: c.identity, connectedAt: c.connectedAt, blocked: c.blocked,
       watches: [...c.watches.values()].map((w) => ({
         typeUrl: w.typeUrl, wildcard: w.wildcard, subscribed: c.kind === 'delta' ? [...w.explicit.keys()] : [...w.names],
-        resources: w.sent.size, pending: w.pending.size + (w.sotwDirty ? 1 : 0), outstandingNonces: w.outstanding.size,
+        resources: c.kind === 'delta' && w.wildcard ? this.#size(w.typeUrl, c) : w.sent.size,
+        pending: w.pending.size + (w.sotwDirty ? 1 : 0) + (w.cursor ? 1 : 0), outstandingNonces: w.outstanding.size,
         lastSentNonce: w.lastSentNonce, lastAckedNonce: w.lastAckedNonce, lastAckAt: w.lastAckAt, acks: w.acks, nacks: w.nacks,
         lastNack: w.lastNack, state: w.outstanding.size > 0 || !w.lastAnswer ? 'PENDING' : w.lastAnswer,
       })),
@@ -416,13 +441,19 @@ export class AdsServer {
     }
     if (first || (w.wildcard && !wasWildcard)) w.mustAnswer = true;
     if (w.wildcard && (first || !wasWildcard)) {
-      // Full state: everything the client should hold, minus what it already holds at the same version.
-      const live = new Set<string>();
-      for (const r of gen.all(conn)) {
-        live.add(r.name);
-        if (w.sent.get(r.name) !== r.version) w.pending.set(r.name, r);
+      if (w.sent.size === 0) {
+        // Fresh client: stream the full state straight from the generator, chunk by chunk.
+        w.cursor = gen.all(conn)[Symbol.iterator]();
+      } else {
+        // Resuming client: everything it should hold, minus what it already holds at the same version.
+        const live = new Set<string>();
+        for (const r of gen.all(conn)) {
+          live.add(r.name);
+          if (w.sent.get(r.name) !== r.version) w.pending.set(r.name, r);
+        }
+        for (const n of w.sent.keys()) if (!live.has(n) && !w.explicit.has(n)) w.pending.set(n, null);
+        w.sent.clear();
       }
-      for (const n of w.sent.keys()) if (!live.has(n) && !w.explicit.has(n)) w.pending.set(n, null);
     } else if (first) {
       // Not wildcard: what the client says it holds must still exist and be current.
       for (const [n, v] of w.sent) {
@@ -489,6 +520,15 @@ export class AdsServer {
       this.#acks.inc(w.typeUrl);
       if (o?.changedAt !== undefined) this.#pushLatency.record(now - o.changedAt);
     }
+    const ev = error ? 'nack' : 'ack';
+    if (this.listenerCount(ev) > 0) {
+      const e: AnswerEvent = {
+        connectionId: conn.id, typeUrl: w.typeUrl, nonce, changeToAckMs: o?.changedAt === undefined ? undefined : now - o.changedAt,
+        settled: w.outstanding.size === 0 && w.pending.size === 0 && !w.cursor && !w.sotwDirty,
+      };
+      if (error) e.message = error.message ?? '';
+      this.emit(ev, e);
+    }
     if (w.paused && w.outstanding.size < this.#maxUnacked) {
       w.paused = false;
       log.info({ typeUrl: w.typeUrl }, 'client acknowledged again; pushes resume');
@@ -534,9 +574,10 @@ export class AdsServer {
 
   // ---- cache changes -> pushes -----------------------------------------------------------------------------------
   #onCacheChange(c: CacheChange): void {
-    let keys = this.#changed.get(c.typeUrl);
-    if (!keys) this.#changed.set(c.typeUrl, (keys = new Set()));
-    for (const k of c.keys) keys.add(k);
+    let ch = this.#changed.get(c.typeUrl);
+    if (!ch) this.#changed.set(c.typeUrl, (ch = { names: new Set(), keys: new Set() }));
+    for (const n of c.names) ch.names.add(n);
+    for (const k of c.keys) ch.keys.add(k);
     if (this.#changedSince === undefined || c.at < this.#changedSince) this.#changedSince = c.at;
     if (this.#timer === undefined && !this.#closed) {
       this.#timer = this.#timers.setTimeout(() => {
@@ -555,7 +596,7 @@ export class AdsServer {
     this.#changedSince = undefined;
     for (const conn of this.#conns) {
       let touched = false;
-      for (const [typeUrl, keys] of changed) {
+      for (const [typeUrl, { names, keys }] of changed) {
         const w = conn.watches.get(typeUrl);
         const gen = this.#gens.get(typeUrl);
         if (!w || !gen) continue;
@@ -567,9 +608,15 @@ export class AdsServer {
           }
           continue;
         }
-        const before = w.pending.size;
-        for (const key of keys) this.#consider(conn, w, gen, key);
-        if (w.pending.size !== before || w.pending.size > 0) {
+        if (w.wildcard) {
+          for (const name of names) {
+            const r = gen.get(name, conn);
+            if (r && r.name === name) w.pending.set(name, r);
+            else if (!r && !w.explicit.has(name)) w.pending.set(name, null);
+          }
+        }
+        if (w.explicit.size > 0) for (const key of keys) if (w.explicit.has(key)) this.#consider(conn, w, gen, key);
+        if (w.pending.size > 0) {
           if (w.pendingSince === undefined) w.pendingSince = since;
           touched = true;
         }
@@ -578,18 +625,9 @@ export class AdsServer {
     }
   }
 
-  /** Decides what one changed key means for one delta watch. */
+  /** Decides what one changed key means for an explicit subscription of a delta watch. */
   #consider(conn: Conn, w: Watch, gen: Generator, key: string): void {
-    if (w.wildcard) {
-      const r = gen.get(key, conn);
-      if (r && r.name === key) {
-        if (w.sent.get(key) !== r.version || w.pending.has(key)) w.pending.set(key, r);
-      } else if (!r && !w.explicit.has(key)) {
-        if (w.sent.has(key)) w.pending.set(key, null);
-        else w.pending.delete(key);
-      }
-    }
-    if (w.explicit.has(key)) {
+    {
       const prev = w.explicit.get(key) ?? null;
       const r = gen.get(key, conn);
       if (r) {
@@ -607,7 +645,7 @@ export class AdsServer {
     if (conn.closed || conn.blocked) return;
     for (const w of conn.watches.values()) {
       while (!conn.closed && !conn.blocked) {
-        const hasWork = conn.kind === 'delta' ? w.pending.size > 0 || w.mustAnswer : w.sotwDirty;
+        const hasWork = conn.kind === 'delta' ? w.pending.size > 0 || w.cursor !== undefined || w.mustAnswer : w.sotwDirty;
         if (!hasWork) break;
         if (w.outstanding.size >= this.#maxUnacked) {
           if (!w.paused) {
@@ -634,34 +672,58 @@ export class AdsServer {
 
   /** Writes one delta response from the pending map (at most maxResponseBytes); returns write()'s verdict. */
   #writeDelta(conn: Conn, w: Watch): boolean {
-    const resources: Buffer[] = [];
+    const fields: Buffer[] = [];
     const removed: string[] = [];
+    let fieldsBytes = 0;
     let size = 0;
+    const track = !w.wildcard;
     for (const [name, r] of w.pending) {
-      const add = r ? fieldSize(r.resourceBytes.length) : fieldSize(Buffer.byteLength(name));
+      const add = r ? r.resourceField.length : fieldSize(Buffer.byteLength(name));
       if (size > 0 && size + add > this.#maxBytes) break;
       size += add;
       w.pending.delete(name);
       if (r) {
-        resources.push(r.resourceBytes);
-        w.sent.set(name, r.version);
+        fields.push(r.resourceField);
+        fieldsBytes += add;
+        if (track) w.sent.set(name, r.version);
       } else {
         removed.push(name);
-        w.sent.delete(name);
+        if (track) w.sent.delete(name);
       }
     }
+    while (w.cursor && size < this.#maxBytes) {
+      let r = w.cursorHead;
+      w.cursorHead = undefined;
+      if (!r) {
+        const it = w.cursor.next();
+        if (it.done) {
+          w.cursor = undefined;
+          break;
+        }
+        r = it.value;
+      }
+      if (w.pending.has(r.name)) continue; // a newer state is queued
+      if (size > 0 && size + r.resourceField.length > this.#maxBytes) {
+        w.cursorHead = r;
+        break;
+      }
+      size += r.resourceField.length;
+      fields.push(r.resourceField);
+      fieldsBytes += r.resourceField.length;
+    }
+    const resources = fields;
     w.mustAnswer = false;
     const nonce = `${conn.id}-${++conn.nonceSeq}`;
     const now = this.#clock();
     const changedAt = w.pendingSince;
-    if (w.pending.size === 0) w.pendingSince = undefined;
+    if (w.pending.size === 0 && !w.cursor) w.pendingSince = undefined;
     w.outstanding.set(nonce, { sentAt: now, changedAt });
     w.lastSentNonce = nonce;
     this.#pushes.inc(w.typeUrl);
     this.#resourcesSent.inc(w.typeUrl, resources.length);
     this.#removalsSent.inc(w.typeUrl, removed.length);
-    const msg = encodeDeltaResponse({
-      systemVersionInfo: `${++this.#version}`, resources, typeUrl: w.typeUrl, nonce, removed,
+    const msg = spliceDeltaResponse({
+      systemVersionInfo: `${++this.#version}`, fields, fieldsBytes, typeUrl: w.typeUrl, nonce, removed,
       ...(this.#controlPlane ? { controlPlane: this.#controlPlane } : {}),
     });
     return conn.call.write(msg);
@@ -691,7 +753,16 @@ export class AdsServer {
 
   #cacheGenerator(typeUrl: string): Generator {
     const cache = this.#cache;
-    return { all: () => cache.list(typeUrl), get: (n) => cache.get(typeUrl, n) };
+    return { all: () => cache.list(typeUrl), get: (n) => cache.get(typeUrl, n), size: () => cache.size(typeUrl) };
+  }
+
+  #size(typeUrl: string, conn: Conn): number {
+    const gen = this.#gens.get(typeUrl);
+    if (!gen) return 0;
+    if (gen.size) return gen.size(conn);
+    let n = 0;
+    for (const _ of gen.all(conn)) n++;
+    return n;
   }
 }
 

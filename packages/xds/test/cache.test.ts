@@ -18,6 +18,8 @@ t.test('encodes once, content-hash versions, alias index, change keys', async (t
   t.same(r.aliases, ['n/10.0.0.1']);
   t.equal(r.resource!.type_url, ADDRESS_TYPE_URL);
   t.same(Buffer.from(r.resource!.value), Buffer.from(a.value));
+  t.same(a.resourceField.subarray(a.resourceField.length - a.resourceBytes.length), a.resourceBytes, 'resourceBytes is the tail of resourceField');
+  t.equal(a.resourceField[0], 0x12, 'framed as field 2');
   const any = envoy.service.discovery.v3.Resource.decode(Buffer.concat([Buffer.from([0x12, a.anyBytes.length]), a.anyBytes]));
   t.equal(any.resource!.type_url, ADDRESS_TYPE_URL, 'anyBytes is a google.protobuf.Any');
   t.equal(cache.get(ADDRESS_TYPE_URL, 'n/10.0.0.1'), a, 'lookup by alias');
@@ -29,6 +31,7 @@ t.test('encodes once, content-hash versions, alias index, change keys', async (t
   const b = cache.setAddress({ workload: makeWorkload({ uid: 'u1', addresses: ['10.0.0.2'], network: 'n' }) })!;
   t.not(b.version, a.version);
   t.same(changes[1]!.keys, ['u1', 'n/10.0.0.1', 'n/10.0.0.2']);
+  t.same(changes[1]!.names, ['u1']);
   t.equal(cache.get(ADDRESS_TYPE_URL, 'n/10.0.0.1'), undefined);
   t.equal(cache.size(ADDRESS_TYPE_URL), 1);
   t.ok(cache.deleteAddress('u1'));

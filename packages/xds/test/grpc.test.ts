@@ -1,6 +1,6 @@
 import t from 'tap';
 import { envoy } from '../generated/proto.js';
-import { encodeAny, encodeDeltaResponse, encodeResource, encodeSotwResponse, fieldSize } from '../src/grpc.js';
+import { encodeAny, encodeDeltaResponse, encodeResource, encodeSotwResponse, fieldSize, frameResourceField, spliceDeltaResponse } from '../src/grpc.js';
 
 t.test('hand-spliced responses are byte-identical to the generated encoder', async (t) => {
   const value = Uint8Array.of(1, 2, 3);
@@ -11,6 +11,9 @@ t.test('hand-spliced responses are byte-identical to the generated encoder', asy
     resources: [0, 1].map(() => ({ name: 'a', version: 'v1', aliases: ['/10.0.0.1'], resource: { type_url: 'type.googleapis.com/x.Y', value } })),
   }).finish();
   t.equal(Buffer.from(mine).toString('hex'), Buffer.from(theirs).toString('hex'));
+  const field = frameResourceField(res);
+  const spliced = spliceDeltaResponse({ systemVersionInfo: '7', fields: [field, field], fieldsBytes: 2 * field.length, typeUrl: 'type.googleapis.com/x.Y', nonce: 'n1', removed: ['gone'], controlPlane: 'istiod-1' });
+  t.equal(spliced.toString('hex'), Buffer.from(theirs).toString('hex'), 'spliced from framed fields');
   const any = encodeAny('type.googleapis.com/x.Y', value);
   const sotw = encodeSotwResponse({ versionInfo: '3', resources: [any], typeUrl: 'type.googleapis.com/x.Y', nonce: 'n2', controlPlane: 'c' });
   const sotwGen = envoy.service.discovery.v3.DiscoveryResponse.encode({

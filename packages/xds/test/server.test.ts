@@ -6,7 +6,7 @@ import {
   DELTA_ADS_PATH, SOTW_ADS_PATH, decodeDeltaResponse, decodeSotwResponse, encodeDeltaRequest, encodeSotwRequest,
 } from '../src/grpc.js';
 import { makeService, makeWorkload, decodeAddress, type Address } from '../src/model.js';
-import { listenAds, type ListenAdsOptions } from '../src/server.js';
+import { listenAds, type AnswerEvent, type ListenAdsOptions } from '../src/server.js';
 import { ADDRESS_TYPE_URL, AUTHORIZATION_TYPE_URL } from '../src/types.js';
 
 type DeltaResp = ReturnType<typeof decodeDeltaResponse>;
@@ -93,7 +93,9 @@ t.test('wildcard subscribe, update, remove, ACK', async (t) => {
   const r3 = await s.next();
   t.same(r3.resources, []);
   t.same(r3.removedResources, ['Kubernetes//Pod/default/p2']);
+  const ackEvent = new Promise<AnswerEvent>((resolve) => ads.once('ack', resolve));
   s.send({ typeUrl: ADDRESS_TYPE_URL, responseNonce: r3.nonce });
+  t.match(await ackEvent, { typeUrl: ADDRESS_TYPE_URL, nonce: r3.nonce, settled: true, changeToAckMs: Number });
 
   await until(() => ads.metrics().acks[ADDRESS_TYPE_URL] === 3, 'three ACKs');
   const [conn] = ads.connections();
@@ -134,7 +136,9 @@ t.test('NACK keeps the error detail (syncz) and recovery ACK clears the state', 
   s.send({ typeUrl: ADDRESS_TYPE_URL, resourceNamesSubscribe: ['*'] });
   const r1 = await s.next();
   s.send({ typeUrl: ADDRESS_TYPE_URL, responseNonce: r1.nonce, errorDetail: { code: 3, message: 'resource "Kubernetes//Pod/default/p1": workload.addresses[0]: bad' } });
+  const nackEvent = new Promise<AnswerEvent>((resolve) => ads.once('nack', resolve));
   await until(() => ads.metrics().nacks[ADDRESS_TYPE_URL] === 1, 'the NACK');
+  t.match(await nackEvent, { nonce: r1.nonce, message: /bad/ });
   let w = ads.connections()[0]!.watches[0]!;
   t.equal(w.state, 'NACKED');
   t.match(w.lastNack, { nonce: r1.nonce, code: 3, message: /workload\.addresses\[0\]: bad/ });
@@ -333,7 +337,7 @@ t.test('a client that stops reading: gRPC back-pressure stops writes, state coal
   const c = ads.connections()[0]!;
   t.ok(c.blocked);
   t.equal(ads.metrics().pushes[ADDRESS_TYPE_URL], before, 'nothing more is written while blocked');
-  t.ok(c.watches[0]!.pending <= N, `pending stays bounded by the resource count (${c.watches[0]!.pending})`);
+  t.ok(c.watches[0]!.pending <= N + 1, `pending stays bounded by the resource count (${c.watches[0]!.pending}, +1 for the initial-state cursor)`);
   t.ok(ads.metrics().backpressureWaits >= 1);
   // Reading again drains everything, ending at the latest versions.
   s.call.resume();
