@@ -60,6 +60,7 @@ export class AmbientIndex {
   readonly #waypoints = new Map<string, Waypoint>();
   readonly #legacy = new Map<string, Waypoint[]>();
   readonly #policyLists = new Map<string, Policy[]>();
+  readonly #peerAuthLists = new Map<string, PeerAuth[]>();
   // outputs
   readonly #workloads = new Map<string, Workload>(); // pod key → workload
   readonly #svcOut = new Map<string, Service>(); // svc key → service
@@ -147,6 +148,7 @@ export class AmbientIndex {
     const b = bucket(this.#peerAuths, namespace);
     if (obj) b.set(`${namespace}/${name}`, peerAuthFrom(obj));
     else b.delete(`${namespace}/${name}`);
+    this.#peerAuthLists.delete(namespace);
     const namespaces = namespace === this.mesh.rootNamespace ? [...this.#pods.keys()] : [namespace];
     for (const ns of namespaces) for (const k of this.#pods.get(ns)?.keys() ?? []) this.#dirtyPods.add(k);
   }
@@ -244,11 +246,17 @@ export class AmbientIndex {
     return list;
   }
 
+  #peerAuthsOf(ns: string): PeerAuth[] {
+    let list = this.#peerAuthLists.get(ns);
+    if (!list) this.#peerAuthLists.set(ns, (list = [...(this.#peerAuths.get(ns)?.values() ?? [])].sort((a, b) => a.name.localeCompare(b.name))));
+    return list;
+  }
+
   #translatePod(ns: string, pod: Pod): Workload | undefined {
     const labels = pod.metadata.labels ?? {};
     const names = workloadPolicyNames(this.#policiesFor(ns), { namespace: ns, labels }, { rootNamespace: this.mesh.rootNamespace, enableDryRun: this.#enableDryRun });
     const root = this.mesh.rootNamespace;
-    const mode = effectiveMtls(this.mesh, [...(this.#peerAuths.get(ns)?.values() ?? [])], [...(this.#peerAuths.get(root)?.values() ?? [])], ns, labels);
+    const mode = effectiveMtls(this.mesh, this.#peerAuthsOf(ns), this.#peerAuthsOf(root), ns, labels);
     if (mode === 'STRICT') names.push(`${root}/${STATIC_STRICT_POLICY}`);
     const namespace = this.#namespaces.get(ns);
     return podToWorkload(this.mesh, {

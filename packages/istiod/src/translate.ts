@@ -376,13 +376,18 @@ export function peerAuthFrom(obj: KubeObject): PeerAuth {
  * oldest-named wins deterministically (lexical order), as istiod picks the oldest.
  */
 export function effectiveMtls(mesh: MeshContext, nsPeerAuths: readonly PeerAuth[], rootPeerAuths: readonly PeerAuth[], namespace: string, labels: Record<string, string>): MtlsMode {
-  const first = (list: PeerAuth[]) => list.sort((a, b) => a.name.localeCompare(b.name))[0];
+  if (nsPeerAuths.length === 0 && rootPeerAuths.length === 0) return 'PERMISSIVE';
   const matches = (sel: Record<string, string>) => Object.entries(sel).every(([k, v]) => labels[k] === v);
-  const wl = first(nsPeerAuths.filter((p) => p.namespace === namespace && p.selector && matches(p.selector)));
+  const first = (list: readonly PeerAuth[], pred: (p: PeerAuth) => boolean): PeerAuth | undefined => {
+    let best: PeerAuth | undefined;
+    for (const p of list) if (pred(p) && (!best || p.name < best.name)) best = p;
+    return best;
+  };
+  const wl = first(nsPeerAuths, (p) => p.namespace === namespace && !!p.selector && matches(p.selector));
   if (wl && wl.mode !== 'UNSET') return wl.mode;
-  const nsWide = first(nsPeerAuths.filter((p) => p.namespace === namespace && !p.selector));
+  const nsWide = first(nsPeerAuths, (p) => p.namespace === namespace && !p.selector);
   if (nsWide && nsWide.mode !== 'UNSET') return nsWide.mode;
-  const meshWide = first(rootPeerAuths.filter((p) => p.namespace === mesh.rootNamespace && !p.selector));
+  const meshWide = first(rootPeerAuths, (p) => p.namespace === mesh.rootNamespace && !p.selector);
   if (meshWide && meshWide.mode !== 'UNSET') return meshWide.mode;
   return 'PERMISSIVE';
 }
