@@ -106,7 +106,13 @@ class CNamed {
   ) {}
 }
 
+const NO_MATCH: HTTPMatchRequest = { headers: [], withoutHeaders: [], queryParams: [], ignoreUriCase: false, gateways: [] };
+
 class CMatch {
+  /** the route this entry belongs to (set when the route is compiled) */
+  route: CRoute | undefined = undefined;
+  /** the implicit entry of a route without match conditions */
+  always = false;
   readonly uri: CSM | null;
   /** lower-cased exact/prefix value when ignoreUriCase applies, else null */
   readonly uriLower: string | null;
@@ -184,6 +190,8 @@ interface CVirtualService {
   vs: VirtualService;
   /** `ns/name` */
   key: string;
+  /** every match entry of every route, in order (routes without match contribute one `always` entry) */
+  flat: CMatch[];
   routes: CRoute[];
   /** problems met while expanding delegates (dropped routes) */
   notes: string[];
@@ -473,7 +481,7 @@ export class Router {
   }
 
   #compileVs(vs: VirtualService, delegates: Map<string, VirtualService>): CVirtualService {
-    const out: CVirtualService = { vs, key: `${vs.namespace}/${vs.name}`, routes: [], notes: [] };
+    const out: CVirtualService = { vs, key: `${vs.namespace}/${vs.name}`, flat: [], routes: [], notes: [] };
     vs.http.forEach((r, i) => {
       if (!r.delegate) {
         out.routes.push(this.#compileRoute(vs, r, i));
@@ -500,6 +508,7 @@ export class Router {
         out.routes.push(this.#compileRoute(vs, merged, i, { delegate: key, delegateIndex: j }));
       });
     });
+    out.flat = flatten(out.routes);
     return out;
   }
 
@@ -648,6 +657,23 @@ export class Router {
     return true;
   }
 
+  /** The hot path of #walk: first match wins over the flattened match entries. */
+  #walkFast(flat: readonly CMatch[], n: NReq, sel: Selection): void {
+    let anyEmitted = false;
+    for (let i = 0; i < flat.length; i++) {
+      const m = flat[i]!;
+      if (m.filtered && !this.#emitted(m, n, null)) continue;
+      anyEmitted = true;
+      if (m.always || this.#matches(m, n, null)) {
+        sel.anyEmitted = true;
+        sel.hitRoute = m.route;
+        if (!m.always) sel.hitMatch = m;
+        return;
+      }
+    }
+    sel.anyEmitted = anyEmitted;
+  }
+
   /** First match wins over the routes; notes when every route was filtered out for this proxy. */
   #walk(routes: readonly CRoute[], n: NReq, trace: string[] | null, sel: Selection): void {
     let anyEmitted = false;
@@ -753,7 +779,8 @@ export class Router {
     }
     sel.vs = chosen;
     sel.routes = chosen.routes;
-    this.#walk(chosen.routes, n, trace, sel);
+    if (trace) this.#walk(chosen.routes, n, trace, sel);
+    else this.#walkFast(chosen.flat, n, sel);
     return sel;
   }
 
@@ -1097,6 +1124,23 @@ export class Router {
     }
     return lines;
   }
+}
+
+/** The routes' match entries in order, each pointing back at its route. */
+function flatten(routes: readonly CRoute[]): CMatch[] {
+  const flat: CMatch[] = [];
+  for (const r of routes) {
+    if (r.matches.length === 0) {
+      const m = new CMatch(NO_MATCH, -1);
+      m.route = r;
+      m.always = true;
+      flat.push(m);
+    } else for (const m of r.matches) {
+      m.route = r;
+      flat.push(m);
+    }
+  }
+  return flat;
 }
 
 /** One query parameter's (first) value without building a map, decoding only when needed. */
