@@ -16,19 +16,8 @@ import {
 import type { Caller, TokenVerifier } from './ca-auth.js';
 import { SpiffeError, SpiffeErrorCode } from './errors.js';
 import { SpiffeId } from './id.js';
+import { silentLogger, type Logger } from './log.js';
 
-/** A pino-compatible logger (the subset used). */
-export interface Logger {
-  trace(obj: object, msg?: string): void;
-  debug(obj: object, msg?: string): void;
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-  child(bindings: object): Logger;
-}
-
-const noop = (): void => undefined;
-export const silentLogger: Logger = { trace: noop, debug: noop, info: noop, warn: noop, error: noop, child: () => silentLogger };
 
 /** The grpc-js service definition (usable with any grpc-js Server / makeGenericClientConstructor). */
 export const IstioCertificateService: grpc.ServiceDefinition<grpc.UntypedServiceImplementation> = {

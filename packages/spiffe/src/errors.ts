@@ -24,6 +24,7 @@ export const SpiffeErrorCode = {
   IMPERSONATION_DENIED: 'SPIFFE_ERR_IMPERSONATION_DENIED',
   CA_REQUEST_FAILED: 'SPIFFE_ERR_CA_REQUEST_FAILED',
   CA_BAD_RESPONSE: 'SPIFFE_ERR_CA_BAD_RESPONSE',
+  MANAGER_CLOSED: 'SPIFFE_ERR_MANAGER_CLOSED',
 } as const;
 export type SpiffeErrorCode = (typeof SpiffeErrorCode)[keyof typeof SpiffeErrorCode];
 
@@ -49,6 +50,7 @@ const DEFAULT_MESSAGES: Record<SpiffeErrorCode, string> = {
   SPIFFE_ERR_IMPERSONATION_DENIED: 'caller may not obtain a certificate for another identity',
   SPIFFE_ERR_CA_REQUEST_FAILED: 'certificate request to the CA failed',
   SPIFFE_ERR_CA_BAD_RESPONSE: 'CA returned an unusable or wrong certificate',
+  SPIFFE_ERR_MANAGER_CLOSED: 'certificate manager is closed',
 };
 
 const TAG = Symbol.for('amesh.spiffe.error');

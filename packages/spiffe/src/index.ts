@@ -58,6 +58,15 @@ export {
   type CaServiceOptions,
   type CaServerOptions,
   type CaServerHandle,
-  type Logger,
 } from './ca-server.js';
+export { type Logger, silentLogger } from './log.js';
+export {
+  CertificateManager,
+  systemClock,
+  type Clock,
+  type TimerHandle,
+  type CertificateManagerOptions,
+  type CertificateManagerEvents,
+  type CertificateState,
+} from './manager.js';
 export { CaClient, type CaClientOptions, type CreateCertificateRequest, type FetchSvidOptions, type SvidSource } from './ca-client.js';

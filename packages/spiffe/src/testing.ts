@@ -68,3 +68,54 @@ export async function createTestCa(opts: TestCaOptions = {}): Promise<TestCa> {
     },
   };
 }
+
+interface FakeTimer {
+  id: number;
+  at: number;
+  fn: () => void;
+}
+
+/**
+ * A manual clock for `CertificateManager` (and CA `now`): timers fire only from `advance(ms)`, in time order.
+ * Start it at a fixed wall time (default 2030-01-01).
+ */
+export class FakeClock {
+  #now: number;
+  #seq = 0;
+  #timers: FakeTimer[] = [];
+
+  constructor(start = Date.UTC(2030, 0, 1)) {
+    this.#now = start;
+  }
+
+  now = (): number => this.#now;
+
+  setTimeout = (fn: () => void, ms: number): unknown => {
+    const t = { id: ++this.#seq, at: this.#now + Math.max(0, ms), fn };
+    this.#timers.push(t);
+    return t.id;
+  };
+
+  clearTimeout = (handle: unknown): void => {
+    this.#timers = this.#timers.filter((t) => t.id !== handle);
+  };
+
+  /** Number of pending timers. */
+  get pending(): number {
+    return this.#timers.length;
+  }
+
+  /** Moves time forward by `ms`, firing every timer that falls due (including ones those timers set). */
+  advance(ms: number): void {
+    const target = this.#now + ms;
+    for (;;) {
+      this.#timers.sort((a, b) => a.at - b.at || a.id - b.id);
+      const next = this.#timers[0];
+      if (!next || next.at > target) break;
+      this.#timers.shift();
+      this.#now = next.at;
+      next.fn();
+    }
+    this.#now = target;
+  }
+}
