@@ -1,0 +1,87 @@
+#!/usr/bin/env node
+// B13 (shared/reference/performance-anchors.md): CA signing throughput on one thread.
+//   pipeline = PEM CSR (ECDSA P-256 workload key, one SPIFFE URI SAN) → parse → verify the CSR signature →
+//              check identity/trust domain/TTL → issue the certificate (DER template + crypto.sign) → PEM,
+//   with a P-256 CA key and an RSA-2048 CA key, printed next to the raw `crypto.sign` rate of the same CA key
+//   measured in the same run (interleaved rounds, median reported). Also: the CSR-verify and issue-only parts.
+//   Rates are wall-clock; "per CPU-s" divides by process CPU time, which is the better figure on a busy machine.
+// Usage: node benchmarks/ca/index.mjs [--smoke] [--json]   (imports the BUILT @amesh/spiffe: npx tsc -b packages/spiffe)
+import { sign } from 'node:crypto';
+import { CertificateAuthority, createCsr, generateKeySync, parseCsr, verifyCsr } from '@amesh/spiffe';
+
+const smoke = process.argv.includes('--smoke');
+const asJson = process.argv.includes('--json');
+const SECONDS = smoke ? 0.05 : 1;
+const ROUNDS = smoke ? 1 : 5;
+const POOL = smoke ? 16 : 256;
+
+/** Runs `fn` repeatedly for about `seconds`; returns {rate (wall), cpuRate (per CPU-second)}. */
+function measure(fn, seconds = SECONDS) {
+  for (let i = 0; i < 20; i++) fn(i); // warm-up
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  let n = 0;
+  const until = t0 + seconds * 1000;
+  while (performance.now() < until) {
+    for (let i = 0; i < 16; i++) fn(n++);
+  }
+  const wall = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  return { rate: n / wall, cpuRate: n / ((cpu.user + cpu.system) / 1e6) };
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+const TD = 'cluster.local';
+const csrs = [];
+for (let i = 0; i < POOL; i++) {
+  const id = `spiffe://${TD}/ns/ns-${i % 50}/sa/sa-${i}`;
+  csrs.push({ id, pem: createCsr({ key: generateKeySync({ type: 'ec' }), id }).pem });
+}
+const parsed = csrs.map((c) => parseCsr(c.pem));
+
+const results = [];
+for (const caType of ['ec', 'rsa']) {
+  const ca = await CertificateAuthority.createRoot({ trustDomain: TD, type: caType });
+  const tbsLike = Buffer.alloc(420, 0x5a); // about the size of a workload TBSCertificate
+  const hash = caType === 'ec' ? 'sha256' : 'sha256';
+  const rounds = { pipeline: [], pipelineCpu: [], rawSign: [], rawSignCpu: [], verify: [], issue: [] };
+  for (let r = 0; r < ROUNDS; r++) {
+    const raw = measure(() => sign(hash, tbsLike, ca.privateKey));
+    rounds.rawSign.push(raw.rate);
+    rounds.rawSignCpu.push(raw.cpuRate);
+    const p = measure((i) => {
+      const c = csrs[i % POOL];
+      const out = ca.signCsr(c.pem, { identity: c.id, ttlSeconds: 86400 });
+      if (out.certChain.length !== 2) throw new Error('bad chain');
+    });
+    rounds.pipeline.push(p.rate);
+    rounds.pipelineCpu.push(p.cpuRate);
+    rounds.verify.push(measure((i) => verifyCsr(parsed[i % POOL])).rate);
+    rounds.issue.push(measure((i) => ca.issueUnchecked(csrs[i % POOL].id, parsed[i % POOL].spki, false, 86400)).rate);
+  }
+  results.push({
+    caKey: caType === 'ec' ? 'ECDSA P-256' : 'RSA-2048',
+    pipelinePerS: Math.round(median(rounds.pipeline)),
+    pipelinePerCpuS: Math.round(median(rounds.pipelineCpu)),
+    rawSignPerS: Math.round(median(rounds.rawSign)),
+    rawSignPerCpuS: Math.round(median(rounds.rawSignCpu)),
+    ratioToRawSign: +(median(rounds.pipeline) / median(rounds.rawSign)).toFixed(3),
+    csrVerifyPerS: Math.round(median(rounds.verify)),
+    issueOnlyPerS: Math.round(median(rounds.issue)),
+  });
+}
+
+const meta = { node: process.versions.node, openssl: process.versions.openssl, seconds: SECONDS, rounds: ROUNDS, smoke };
+if (asJson) {
+  process.stdout.write(JSON.stringify({ meta, results }, null, 2) + '\n');
+} else {
+  process.stdout.write(`B13 CA signing (node ${meta.node}, openssl ${meta.openssl}, ${ROUNDS} interleaved rounds × ${SECONDS}s, median)\n`);
+  process.stdout.write('| CA key | CSR→verify→issue→PEM /s | per CPU-s | raw crypto.sign /s | per CPU-s | ratio | CSR verify /s | issue only /s |\n');
+  process.stdout.write('|---|---|---|---|---|---|---|---|\n');
+  for (const r of results) {
+    process.stdout.write(
+      `| ${r.caKey} | ${r.pipelinePerS} | ${r.pipelinePerCpuS} | ${r.rawSignPerS} | ${r.rawSignPerCpuS} | ${r.ratioToRawSign} | ${r.csrVerifyPerS} | ${r.issueOnlyPerS} |\n`,
+    );
+  }
+}
