@@ -116,6 +116,11 @@ t.test('fromPem: Istio plug-in material', async (t) => {
   t.throws(() => CertificateAuthority.fromPem({ certPem: 'garbage', keyPem: mid.privateKeyPem, rootCertPem: root.trustBundlePem }), {
     code: SpiffeErrorCode.MALFORMED_CERT,
   });
+  // an expired chain is refused (the intermediate lives one year by default)
+  t.throws(
+    () => CertificateAuthority.fromPem({ certPem: mid.certificate.pem, keyPem: mid.privateKeyPem, rootCertPem: root.trustBundlePem, now: () => Date.now() + 400 * 24 * 3600_000 }),
+    { code: SpiffeErrorCode.CERT_EXPIRED },
+  );
 });
 
 t.test('loadPluginCa reads the cacerts layout and reports missing files together', async (t) => {
