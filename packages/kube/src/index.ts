@@ -41,3 +41,4 @@ export {
 } from './source.js';
 export { DirectorySource, StateDirectory, parseObjects, type DirectorySourceOptions, type FileProblem } from './directory.js';
 export { KubeApiSource, loadKubeConfig, type KubeApiSourceOptions } from './informer.js';
+export { KubeApiWriter, pluralOf, resourcePath, type KubeApiWriterOptions } from './writer.js';

@@ -23,7 +23,7 @@ interface HistoryEvent {
   object: KubeObject;
 }
 
-const PATH = /^\/(?:api\/(v1)|apis\/([^/]+)\/([^/]+))(?:\/namespaces\/([^/]+))?\/([^/]+)$/;
+const PATH = /^\/(?:api\/(v1)|apis\/([^/]+)\/([^/]+))(?:\/namespaces\/([^/]+))?\/([^/]+)(?:\/([^/]+))?$/;
 
 /** A fake API server. Collections are named `group/version/plural` (core: `v1/pods`). */
 export class FakeApiServer extends EventEmitter {
@@ -152,6 +152,39 @@ export class FakeApiServer extends EventEmitter {
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
   }
 
+  /** Server-side apply (PATCH, any body that is JSON) and DELETE of one object. */
+  #write(req: http.IncomingMessage, res: http.ServerResponse, collection: string, namespace: string | undefined, name: string): void {
+    if (req.method === 'DELETE') {
+      const existed = this.#objects.get(collection)?.has(`${namespace ?? ''}/${name}`) ?? false;
+      this.delete(collection, name, namespace);
+      res.writeHead(existed ? 200 : 404, { 'content-type': 'application/json' }).end(JSON.stringify({ kind: 'Status', code: existed ? 200 : 404 }));
+      return;
+    }
+    if (req.method !== 'PATCH') {
+      res.writeHead(405).end();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      let obj: KubeObject;
+      try {
+        obj = JSON.parse(Buffer.concat(chunks).toString('utf8')) as KubeObject;
+      } catch {
+        res.writeHead(400).end();
+        return;
+      }
+      const stored = this.upsert(collection, { ...obj, metadata: { ...obj.metadata, name, ...(namespace ? { namespace } : {}) } });
+      this.emit('write', { method: 'PATCH', collection, object: stored, contentType: req.headers['content-type'], url: req.url });
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(stored));
+    });
+  }
+
+  /** The objects stored in a collection. */
+  objects(collection: string): KubeObject[] {
+    return [...(this.#objects.get(collection)?.values() ?? [])];
+  }
+
   #record(ev: HistoryEvent): void {
     this.#history.push(ev);
     for (const w of this.#watchers) {
@@ -185,6 +218,10 @@ export class FakeApiServer extends EventEmitter {
       return;
     }
     const collection = m[1] ? `v1/${m[5]}` : `${m[2]}/${m[3]}/${m[5]}`;
+    if (m[6] !== undefined) {
+      this.#write(req, res, collection, m[4], decodeURIComponent(m[6]));
+      return;
+    }
     if (!this.#served.has(collection)) {
       res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ kind: 'Status', code: 404, reason: 'NotFound' }));
       return;
