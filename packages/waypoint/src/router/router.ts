@@ -411,6 +411,7 @@ export class Router {
   readonly #gateway: CVirtualService[] = [];
   readonly #clusters = new Map<string, ClusterInfo>();
   readonly #hostCache = new Map<string, Map<string, HostView>>();
+  readonly #scratch: NReq = newNReq();
   readonly #rng: Rng;
   readonly #balancer: Balancer;
 
@@ -512,7 +513,7 @@ export class Router {
     return out;
   }
 
-  #normalize(req: RouteRequest): NReq {
+  #normalize(req: RouteRequest, into?: NReq): NReq {
     const rawPath = req.path ?? '/';
     const q = rawPath.indexOf('?');
     let headers: Record<string, string | readonly string[]> = req.headers ?? EMPTY;
@@ -531,21 +532,21 @@ export class Router {
     const scheme = req.scheme ?? 'http';
     // '' = not given by a header: #select fills in the Host as received (memoized per Host and port)
     const authority = joinHeader(headers[':authority']) ?? joinHeader(headers['host']) ?? '';
-    return {
-      req,
-      host: stripPort(hasUpper(req.host) ? req.host.toLowerCase() : req.host),
-      authority,
-      path: rawPath,
-      pathNoQuery: q < 0 ? rawPath : rawPath.slice(0, q),
-      query: q < 0 ? '' : rawPath.slice(q + 1),
-      method: req.method ?? 'GET',
-      scheme,
-      headers,
-      clientNs: req.client?.namespace ?? 'default',
-      clientLabels: req.client?.labels ?? EMPTY,
-      gateway: req.context === 'gateway' ? req.gateway ?? '' : 'mesh',
-      params: undefined,
-    };
+    const n: NReq = into ?? newNReq();
+    n.req = req;
+    n.host = stripPort(hasUpper(req.host) ? req.host.toLowerCase() : req.host);
+    n.authority = authority;
+    n.path = rawPath;
+    n.pathNoQuery = q < 0 ? rawPath : rawPath.slice(0, q);
+    n.query = q < 0 ? '' : rawPath.slice(q + 1);
+    n.method = req.method ?? 'GET';
+    n.scheme = scheme;
+    n.headers = headers;
+    n.clientNs = req.client?.namespace ?? 'default';
+    n.clientLabels = req.client?.labels ?? EMPTY;
+    n.gateway = req.context === 'gateway' ? req.gateway ?? '' : 'mesh';
+    n.params = undefined;
+    return n;
   }
 
   #header(n: NReq, name: string): string | undefined {
@@ -921,7 +922,8 @@ export class Router {
 
   /** Routes one request. Never throws for a well-formed request; every outcome is a Decision value. */
   decide(req: RouteRequest, o: DecideOptions = NO_DECIDE_OPTIONS): Decision {
-    const n = this.#normalize(req);
+    // decide() is synchronous and the Decision keeps only `req`: one scratch request view per router is enough
+    const n = this.#normalize(req, this.#scratch);
     const rng = o.rng ?? this.#rng;
     const sel = this.#select(n, null);
     return this.#build(n, sel, rng, o);
@@ -1141,6 +1143,10 @@ function flatten(routes: readonly CRoute[]): CMatch[] {
     }
   }
   return flat;
+}
+
+function newNReq(): NReq {
+  return { req: { host: '', port: 0 }, host: '', authority: '', path: '', pathNoQuery: '', query: '', method: '', scheme: '', headers: EMPTY, clientNs: '', clientLabels: EMPTY, gateway: '', params: undefined };
 }
 
 /** One query parameter's (first) value without building a map, decoding only when needed. */
