@@ -6,7 +6,10 @@ export function summarizeTap(text) {
   let passed = 0, failed = 0, skipped = 0;
   const report = [];
   const depth = (l) => (l.match(/^( *)/)[1].length / 4) | 0;
+  let file = '';
   for (let i = 0; i < lines.length; i++) {
+    const sub = lines[i].match(/^# Subtest: (.*)$/);
+    if (sub) file = sub[1];
     const m = lines[i].match(/^( *)(not ok|ok) \d+(?: - (.*))?$/);
     if (!m) continue;
     const d = depth(lines[i]);
@@ -22,7 +25,7 @@ export function summarizeTap(text) {
     else if (m[2] === 'ok') passed++;
     else {
       failed++;
-      report.push(`  not ok: ${desc}`);
+      report.push(`  not ok: ${file ? `${file} > ` : ''}${desc}`);
     }
   }
   return { passed, failed, skipped, report };

@@ -44,14 +44,21 @@ const child = spawn(join(root, 'node_modules/.bin/tap'), ['--reporter=tap', ...t
   env: { ...process.env, FORCE_COLOR: '0' },
 });
 let text = '';
+let pending = '';
 child.stdout.on('data', (d) => {
   tapOut.write(d);
   text += d;
+  // stream each test file's result as it completes (the full TAP is in test-results/tap.txt)
+  pending += d;
+  const lines = pending.split('\n');
+  pending = lines.pop() ?? '';
+  for (const l of lines) if (/^(not )?ok \d+ - /.test(l)) process.stdout.write(`${l.startsWith('not') ? 'FAILED' : 'ok    '} ${l.replace(/^(not )?ok \d+ - /, '')}\n`);
 });
 child.on('close', (code) => {
   tapOut.end();
   const s = summarizeTap(text);
-  for (const line of s.report) process.stdout.write(line + '\n');
+  const failures = s.report.filter((l) => l.startsWith('  not ok'));
+  if (failures.length) process.stdout.write(`\nfailed tests:\n${failures.join('\n')}\n`);
   const failed = s.failed + (code !== 0 && s.failed === 0 ? 1 : 0);
   if (code !== 0 && s.failed === 0) process.stdout.write(`tap exited ${code} without a failing test (see test-results/tap.txt)\n`);
   process.stdout.write(`\n${s.passed} passed, ${failed} failed${s.skipped ? `, ${s.skipped} skipped` : ''}\n`);

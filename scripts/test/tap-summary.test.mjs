@@ -26,4 +26,5 @@ t.test('counts leaf points, not the subtests that wrap them', async (t) => {
   t.equal(s.failed, 1);
   t.equal(s.skipped, 1);
   t.match(s.report.join('\n'), /FAILED packages\/a\/test\/x\.test\.ts/);
+  t.match(s.report.join('\n'), /not ok: packages\/a\/test\/x\.test\.ts > second/);
 });
