@@ -1,0 +1,353 @@
+#!/usr/bin/env node
+// HBONE benchmark (B1 B2 B5 B7 B8 B9 of shared/reference/performance-anchors.md).
+// Topology, one process each: loadgen (this process) → client proxy (TCP listener → HbonePool) → HBONE (mTLS 1.3,
+// HTTP/2 CONNECT) → server proxy (HboneServer → TCP) → backend (sink / echo). "direct" is loadgen → backend.
+// Every figure is measured direct and through HBONE, interleaved, 5 repetitions, median reported.
+// Usage: node benchmarks/hbone/index.mjs [--smoke] [--reps N] [--seconds S] [--stream-window B] [--conn-window B]
+import { fork } from 'node:child_process';
+import net from 'node:net';
+import { readFileSync } from 'node:fs';
+import { pipeline } from 'node:stream';
+
+const argv = process.argv.slice(2);
+const flag = (name, dflt) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(argv[i + 1]) : dflt;
+};
+const role = argv.find((a) => a.startsWith('--role='))?.slice(7);
+const SMOKE = argv.includes('--smoke');
+const h2 = {};
+if (flag('stream-window')) h2.streamWindow = flag('stream-window');
+if (flag('conn-window')) h2.connectionWindow = flag('conn-window');
+if (flag('frame')) h2.maxFrameSize = flag('frame');
+
+const rssKb = (pid = process.pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
+
+// ---------------------------------------------------------------------------------------------- child roles
+async function backend() {
+  // first byte: 'S' sink (on EOF answer the byte count), 'E' echo
+  const srv = net.createServer({ noDelay: true, allowHalfOpen: true }, (s) => {
+    s.setNoDelay(true);
+    s.on('error', () => {});
+    s.once('readable', function first() {
+      const head = s.read(1);
+      if (head === null) return s.once('readable', first);
+      if (head[0] === 0x53) {
+        let n = 0;
+        s.on('data', (c) => (n += c.length));
+        s.on('end', () => {
+          const b = Buffer.alloc(8);
+          b.writeBigUInt64BE(BigInt(n));
+          s.end(b);
+        });
+      } else {
+        s.unshift(head); // echo everything, the mode byte included
+        s.pipe(s);
+      }
+    });
+  });
+  srv.listen(0, '127.0.0.1', () => process.send({ port: srv.address().port }));
+}
+
+async function serverProxy(msg) {
+  const { HboneServer } = await import('@amesh/hbone');
+  const { Svid } = await import('@amesh/spiffe');
+  const svid = new Svid(msg.server);
+  const server = new HboneServer({
+    identity: () => svid,
+    h2,
+    handler: (tun) => {
+      const up = net.connect({ host: '127.0.0.1', port: msg.backendPort, noDelay: true, allowHalfOpen: true });
+      up.once('connect', () => {
+        const s = tun.accept();
+        pipeline(s, up, () => {});
+        pipeline(up, s, () => {});
+      });
+      up.once('error', () => tun.reject(503));
+    },
+  });
+  const a = await server.listen({ host: '127.0.0.1', port: 0 });
+  process.send({ port: a.port });
+}
+
+async function clientProxy(msg) {
+  const { HbonePool } = await import('@amesh/hbone');
+  const { Svid } = await import('@amesh/spiffe');
+  const source = new Svid(msg.client);
+  const pool = new HbonePool({ h2 });
+  const srv = net.createServer({ noDelay: true, allowHalfOpen: true }, async (s) => {
+    s.on('error', () => {});
+    s.pause();
+    try {
+      const { stream } = await pool.connect({
+        source,
+        destination: { address: '127.0.0.1', port: msg.hbonePort },
+        expectedIdentities: [msg.serverId],
+        authority: `127.0.0.1:${msg.backendPort}`,
+        headers: { forwarded: `for="${s.remoteAddress}:${s.remotePort}"` },
+      });
+      pipeline(s, stream, () => {});
+      pipeline(stream, s, () => {});
+    } catch (err) {
+      process.stderr.write(`client proxy: ${err.message}\n`);
+      s.destroy();
+    }
+  });
+  srv.listen(0, '127.0.0.1', () => process.send({ port: srv.address().port }));
+}
+
+// ---------------------------------------------------------------------------------------------- load generator
+function child(r, init) {
+  const c = fork(new URL(import.meta.url).pathname, [`--role=${r}`, ...argv], { execArgv: ['--expose-gc'] });
+  const ready = new Promise((resolve) => c.once('message', resolve));
+  c.send(init);
+  return { proc: c, ready };
+}
+function ask(c, cmd) {
+  return new Promise((resolve) => {
+    c.once('message', resolve);
+    c.send({ cmd });
+  });
+}
+
+const connect = (port) =>
+  new Promise((resolve, reject) => {
+    const s = net.connect({ host: '127.0.0.1', port, noDelay: true, allowHalfOpen: true }, () => resolve(s));
+    s.once('error', reject);
+  });
+
+async function bulk(port, seconds, streams) {
+  const chunk = Buffer.alloc(256 * 1024, 0x61);
+  const t0 = process.hrtime.bigint();
+  const one = async () => {
+    const s = await connect(port);
+    const done = new Promise((resolve, reject) => {
+      const parts = [];
+      s.on('data', (d) => parts.push(d));
+      s.on('end', () => resolve(Number(Buffer.concat(parts).readBigUInt64BE())));
+      s.on('error', reject);
+    });
+    s.write('S');
+    const until = Date.now() + seconds * 1000;
+    await new Promise((resolve) => {
+      const pump = () => {
+        while (Date.now() < until) if (!s.write(chunk)) return void s.once('drain', pump);
+        s.end();
+        resolve();
+      };
+      pump();
+    });
+    return done;
+  };
+  const counts = await Promise.all(Array.from({ length: streams }, one));
+  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  return (counts.reduce((a, b) => a + b, 0) * 8) / secs / 1e9; // Gb/s
+}
+
+async function echoLatency(port, seconds) {
+  const s = await connect(port);
+  s.write('E');
+  const msg = Buffer.alloc(1024, 0x62);
+  const samples = [];
+  const until = Date.now() + seconds * 1000;
+  let got = -1; // the echoed mode byte
+  let resolveOne;
+  s.on('data', (d) => {
+    got += d.length;
+    if (got >= 1024) {
+      got -= 1024;
+      resolveOne();
+    }
+  });
+  // warm-up
+  for (let i = 0; i < 200; i++) await new Promise((r) => ((resolveOne = r), s.write(msg)));
+  while (Date.now() < until) {
+    const t0 = process.hrtime.bigint();
+    await new Promise((r) => ((resolveOne = r), s.write(msg)));
+    samples.push(Number(process.hrtime.bigint() - t0) / 1000);
+  }
+  s.destroy();
+  samples.sort((a, b) => a - b);
+  const q = (p) => samples[Math.min(samples.length - 1, Math.floor(p * samples.length))];
+  return { p50: q(0.5), p99: q(0.99), p999: q(0.999), n: samples.length };
+}
+
+async function connRate(port, seconds, concurrency) {
+  const until = Date.now() + seconds * 1000;
+  let n = 0;
+  const lat = [];
+  const worker = async () => {
+    while (Date.now() < until) {
+      const t0 = process.hrtime.bigint();
+      const s = await connect(port);
+      await new Promise((resolve, reject) => {
+        s.once('data', resolve);
+        s.once('error', reject);
+        s.once('close', () => reject(new Error('closed before the echo')));
+        s.write('E');
+      });
+      s.destroy();
+      lat.push(Number(process.hrtime.bigint() - t0) / 1000);
+      n++;
+    }
+  };
+  const t0 = Date.now();
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  lat.sort((a, b) => a - b);
+  return { rate: n / ((Date.now() - t0) / 1000), p50: lat[Math.floor(lat.length / 2)] };
+}
+
+async function coldRate(HbonePool, ids, hbonePort, backendPort, seconds, concurrency) {
+  const until = Date.now() + seconds * 1000;
+  let n = 0;
+  const lat = [];
+  const worker = async () => {
+    while (Date.now() < until) {
+      const t0 = process.hrtime.bigint();
+      const pool = new HbonePool({ h2 });
+      const { stream } = await pool.connect({
+        source: ids.client,
+        destination: { address: '127.0.0.1', port: hbonePort },
+        expectedIdentities: [ids.serverId.id],
+        authority: `127.0.0.1:${backendPort}`,
+      });
+      await new Promise((resolve) => {
+        stream.once('data', resolve);
+        stream.write('E');
+      });
+      pool.destroy();
+      lat.push(Number(process.hrtime.bigint() - t0) / 1000);
+      n++;
+    }
+  };
+  const t0 = Date.now();
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  lat.sort((a, b) => a - b);
+  return { rate: n / ((Date.now() - t0) / 1000), p50: lat[Math.floor(lat.length / 2)], p99: lat[Math.floor(lat.length * 0.99)] };
+}
+
+async function idleMemory(port, procs, n) {
+  const before = await Promise.all(procs.map((p) => ask(p, 'rss')));
+  const socks = [];
+  for (let i = 0; i < n; i += 100) {
+    const batch = await Promise.all(
+      Array.from({ length: Math.min(100, n - i) }, async () => {
+        const s = await connect(port);
+        await new Promise((resolve) => {
+          s.once('data', resolve);
+          s.write('E');
+        });
+        return s;
+      }),
+    );
+    socks.push(...batch);
+  }
+  const after = await Promise.all(procs.map((p) => ask(p, 'rss')));
+  for (const s of socks) s.destroy();
+  return procs.map((_, i) => ((after[i].rss - before[i].rss) * 1024) / n / 1024); // KiB per tunnel
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const fmt = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : String(x));
+
+async function main() {
+  const REPS = flag('reps', SMOKE ? 1 : 5);
+  const SECS = flag('seconds', SMOKE ? 0.2 : 2);
+  const { createTestCa } = await import('@amesh/spiffe/testing');
+  const { HbonePool } = await import('@amesh/hbone');
+  const ca = await createTestCa();
+  const client = ca.issue('default/client');
+  const serverId = ca.issue('default/server');
+  const pem = (s) => ({ key: s.privateKeyPem, certChainPem: s.certChainPem, trustBundlePem: s.trustBundlePem });
+
+  const be = child('backend', {});
+  const backendPort = (await be.ready).port;
+  const sp = child('server', { server: pem(serverId), backendPort });
+  const hbonePort = (await sp.ready).port;
+  const cp = child('client', { client: pem(client), serverId: serverId.id.toString(), hbonePort, backendPort });
+  const clientPort = (await cp.ready).port;
+  const stop = () => [be, sp, cp].forEach((c) => c.proc.kill());
+  process.on('exit', stop);
+
+  const out = (line) => process.stdout.write(`${line}\n`);
+  out(`node ${process.version}, openssl ${process.versions.openssl}, ${REPS} reps × ${SECS}s, h2 ${JSON.stringify(h2)}`);
+  out('topology: loadgen → client proxy (HbonePool) → HBONE → server proxy (HboneServer) → backend; direct: loadgen → backend');
+
+  // warm: establish the pooled connection
+  await connRate(clientPort, 0.2, 1);
+  await connRate(backendPort, 0.2, 1);
+
+  const rows = [];
+  const pair = async (name, fn, pick, higherBetter = true) => {
+    const d = [];
+    const m = [];
+    for (let i = 0; i < REPS; i++) {
+      d.push(pick(await fn(backendPort)));
+      m.push(pick(await fn(clientPort)));
+    }
+    const md = median(d);
+    const mm = median(m);
+    rows.push([name, md, mm, higherBetter ? mm / md : mm - md]);
+    out(`${name.padEnd(34)} direct ${fmt(md).padStart(10)}  hbone ${fmt(mm).padStart(10)}  ${higherBetter ? 'ratio' : 'added'} ${fmt(higherBetter ? mm / md : mm - md, higherBetter ? 3 : 1)}`);
+    return { md, mm };
+  };
+
+  await pair('B1 single-stream Gb/s', (p) => bulk(p, SECS, 1), (x) => x);
+  const p8 = await pair('B2 8-stream aggregate Gb/s', (p) => bulk(p, SECS, 8), (x) => x);
+  const lat = [];
+  for (let i = 0; i < REPS; i++) lat.push([await echoLatency(backendPort, SECS), await echoLatency(clientPort, SECS)]);
+  for (const k of ['p50', 'p99', 'p999']) {
+    const md = median(lat.map((x) => x[0][k]));
+    const mm = median(lat.map((x) => x[1][k]));
+    out(`${`B5 1 KiB echo ${k} µs`.padEnd(34)} direct ${fmt(md, 1).padStart(10)}  hbone ${fmt(mm, 1).padStart(10)}  added ${fmt(mm - md, 1)}  ratio ${fmt(mm / md, 2)}`);
+  }
+  out(`   (echo samples per run: direct ${lat[0][0].n}, hbone ${lat[0][1].n})`);
+  await pair('B7 new conns/s c=1 (warm pool)', (p) => connRate(p, SECS, 1), (x) => x.rate);
+  await pair('B7 new conns/s c=16 (warm pool)', (p) => connRate(p, SECS, 16), (x) => x.rate);
+  await pair('B7 setup p50 µs c=1', (p) => connRate(p, SECS, 1), (x) => x.p50, false);
+
+  const ids = { client, serverId };
+  for (const c of [1, 8]) {
+    const r = [];
+    const d = [];
+    for (let i = 0; i < REPS; i++) {
+      d.push(await connRate(backendPort, SECS, c));
+      r.push(await coldRate(HbonePool, ids, hbonePort, backendPort, SECS, c));
+    }
+    out(
+      `${`B8 cold HBONE setups/s c=${c}`.padEnd(34)} direct TCP ${fmt(median(d.map((x) => x.rate)), 0).padStart(6)}  hbone ${fmt(median(r.map((x) => x.rate)), 0).padStart(6)}  hbone p50 ${fmt(median(r.map((x) => x.p50)) / 1000, 2)} ms p99 ${fmt(median(r.map((x) => x.p99)) / 1000, 2)} ms`,
+    );
+  }
+
+  const N = SMOKE ? 200 : 2000;
+  const mem = await idleMemory(clientPort, [cp.proc, sp.proc, be.proc], N);
+  const memDirect = await idleMemory(backendPort, [be.proc], N);
+  out(`B9 idle tunnels (${N}) KiB each: client proxy ${fmt(mem[0], 1)}, server proxy ${fmt(mem[1], 1)}, backend ${fmt(mem[2], 1)}; direct backend ${fmt(memDirect[0], 1)}`);
+  out(`B2 mesh P8/P1 ratio: ${fmt(p8.mm / rows[0][2], 2)}`);
+  stop();
+  process.exit(0);
+}
+
+if (role) {
+  let started = false;
+  process.on('message', async (msg) => {
+    if (msg.cmd === 'rss') {
+      globalThis.gc?.();
+      globalThis.gc?.();
+      process.send({ rss: rssKb() });
+      return;
+    }
+    if (started) return;
+    started = true;
+    if (role === 'backend') await backend();
+    else if (role === 'server') await serverProxy(msg);
+    else await clientProxy(msg);
+  });
+  process.on('disconnect', () => process.exit(0));
+} else {
+  await main();
+}
+
