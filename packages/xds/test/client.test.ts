@@ -249,3 +249,20 @@ t.test('options are validated', async (t) => {
   await c.close();
   await t.rejects(c.demand(ADDRESS_TYPE_URL, 'x'), { code: 'XDS_ERR_UNKNOWN_TYPE' });
 });
+
+t.test('an oversized response fails the stream with a clear error; the client retries with backoff', async (t) => {
+  const { cache, port } = await setup(t);
+  for (let i = 1; i <= 50; i++) cache.setAddress(wl(i));
+  const delays: number[] = [];
+  const client = new DeltaAdsClient({
+    target: `127.0.0.1:${port}`, node, handlers: [addressHandler(() => {})], maxReceiveBytes: 1024,
+    timers: { setTimeout: (_fn, ms) => { delays.push(ms); return 0; }, clearTimeout: () => {} },
+  });
+  t.teardown(() => client.close());
+  const d = once<{ code: number }>(client, 'disconnected');
+  client.start();
+  t.equal((await d).code, grpc.status.RESOURCE_EXHAUSTED);
+  t.match(client.metrics().lastError, /RESOURCE_EXHAUSTED/);
+  t.same(delays, [10]);
+  t.notOk(client.isReady());
+});

@@ -285,6 +285,11 @@ t.test('unknown type URL and malformed requests: logged, counted, others unaffec
   t.equal((await st).code, grpc.status.INVALID_ARGUMENT);
   t.equal(ads.metrics().malformedRequests, 1);
   t.ok(logs.some((l) => l.lvl === 'warn' && l.obj['code'] === 'XDS_ERR_MALFORMED_REQUEST'));
+  // An oversized request (5 MiB > the 4 MiB maxReceiveBytes) is refused by gRPC for that stream only.
+  const big = delta(port);
+  t.teardown(() => big.close());
+  big.send({ typeUrl: ADDRESS_TYPE_URL, resourceNamesSubscribe: ['x'.repeat(5 * 1024 * 1024)] });
+  t.equal((await big.status).code, grpc.status.RESOURCE_EXHAUSTED);
   cache.setAddress(wl(2));
   const r2 = await s.next();
   t.same(names(r2), ['Kubernetes//Pod/default/p2'], 'the healthy stream still gets pushes');
