@@ -35,6 +35,7 @@ class Reader {
     socket.on('data', this.onData);
     socket.once('end', this.onEnd);
     socket.once('close', this.onEnd);
+    socket.resume();
   }
   async take(n: number): Promise<Buffer> {
     while (this.buf.length < n) {

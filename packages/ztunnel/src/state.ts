@@ -64,6 +64,8 @@ export class ProxyState extends EventEmitter<StateEvents> {
   readonly nodeName: string;
   private readonly workloads = new Map<string, Workload>();
   private readonly byAddr = new Map<string, Workload>();
+  /** host-network workloads (e.g. ztunnel itself) by IP: which node an address belongs to */
+  private readonly hostByAddr = new Map<string, Workload>();
   private readonly services = new Map<string, Service>();
   private readonly byVip = new Map<string, Service>();
   private readonly byHostname = new Map<string, Service[]>();
@@ -85,7 +87,8 @@ export class ProxyState extends EventEmitter<StateEvents> {
       if (w.tunnelProtocol === 'LEGACY_ISTIO_MTLS') return { name: w.uid, reason: 'LEGACY_ISTIO_MTLS workloads are not supported' };
       this.removeWorkload(w.uid);
       this.workloads.set(w.uid, w);
-      if (w.networkMode !== 'HOST_NETWORK') for (const ip of w.addresses) this.byAddr.set(key(w.network, ip), w);
+      const index = w.networkMode === 'HOST_NETWORK' ? this.hostByAddr : this.byAddr;
+      for (const ip of w.addresses) index.set(key(w.network, ip), w);
       for (const sk of Object.keys(w.services)) {
         let m = this.endpoints.get(sk);
         if (!m) this.endpoints.set(sk, (m = new Map()));
@@ -119,6 +122,7 @@ export class ProxyState extends EventEmitter<StateEvents> {
     for (const ip of w.addresses) {
       const k = key(w.network, ip);
       if (this.byAddr.get(k) === w) this.byAddr.delete(k);
+      if (this.hostByAddr.get(k) === w) this.hostByAddr.delete(k);
     }
     for (const sk of Object.keys(w.services)) {
       const m = this.endpoints.get(sk);
@@ -168,6 +172,10 @@ export class ProxyState extends EventEmitter<StateEvents> {
   /** Workloads listing this service in their `services` map. */
   endpointsOf(s: Pick<Service, 'namespace' | 'hostname'>): Workload[] {
     return [...(this.endpoints.get(serviceKey(s))?.values() ?? [])];
+  }
+  /** The node of a host-network workload with this IP (a node address), if any. */
+  nodeOfHostAddress(network: string, ip: string): string | undefined {
+    return this.hostByAddr.get(key(network, ip))?.node || undefined;
   }
   /** A workload on this node with this IP (the source of captured outbound traffic). */
   localWorkloadByIp(network: string, ip: string): Workload | undefined {

@@ -1,9 +1,9 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import net from 'node:net';
 import { acceptSocks5, socks5Fail, SOCKS5_SUCCESS, type Socks5Request } from '../src/socks5.js';
 import { ZtunnelErrorCode } from '../src/errors.js';
 
-async function handshake(t: Tap.Test, bytes: Buffer[]): Promise<{ result: Socks5Request | Error; replies: Buffer; rest: Buffer }> {
+async function handshake(t: Test, bytes: Buffer[]): Promise<{ result: Socks5Request | Error; replies: Buffer; rest: Buffer }> {
   let resolveResult!: (v: Socks5Request | Error) => void;
   const result = new Promise<Socks5Request | Error>((r) => (resolveResult = r));
   let rest = Buffer.alloc(0);
@@ -33,12 +33,6 @@ async function handshake(t: Tap.Test, bytes: Buffer[]): Promise<{ result: Socks5
   return { result: res, replies: Buffer.concat(chunks), rest };
 }
 
-declare global {
-  // eslint-disable-next-line @typescript-eslint/no-namespace
-  namespace Tap {
-    type Test = import('tap').Test;
-  }
-}
 
 t.test('IPv4, IPv6 and domain CONNECT; early payload is kept', async (t) => {
   const v4 = await handshake(t, [Buffer.from([5, 1, 0]), Buffer.from([5, 1, 0, 1, 10, 0, 0, 1, 0x1f, 0x90]), Buffer.from('early')]);
