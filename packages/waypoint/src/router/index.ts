@@ -1,5 +1,5 @@
 // Public API of @amesh/waypoint/router: the VirtualService / DestinationRule router, a pure module (no I/O).
-export { compileRouter, Router, Decision, decisionToJSON } from './router.js';
+export { compileRouter, Router, Decision, decisionToJSON, applyHeaderOps } from './router.js';
 export type { RouteRequest, RouteTarget, DecideOptions, DecisionAction, RouterOptions } from './router.js';
 export { loadConfig, resolveShortName } from './validate.js';
 export type { LoadOptions, LoadResult } from './validate.js';

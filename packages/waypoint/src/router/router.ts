@@ -1199,6 +1199,17 @@ function rewritePrefix(m: CMatch | undefined, n: NReq, rewrite: string): string 
   return rewrite + (n.query ? `?${n.query}` : '');
 }
 
+/** Applies header operations to a header map (lower-case names): `set` overwrites or adds, `add` appends to a
+ * comma-separated list, `remove` deletes. Returns a new map. */
+export function applyHeaderOps(headers: Readonly<Record<string, string>>, ops: HeaderOps | undefined): Record<string, string> {
+  const out: Record<string, string> = { ...headers };
+  if (!ops) return out;
+  for (const [k, v] of ops.set) out[k] = v;
+  for (const [k, v] of ops.add) out[k] = out[k] === undefined ? v : `${out[k]},${v}`;
+  for (const k of ops.remove) delete out[k];
+  return out;
+}
+
 function cleanOps(ops: HeaderOps): HeaderOps | undefined {
   const out: HeaderOps = { set: ops.set.filter(([k]) => !INTERNAL(k)), add: ops.add.filter(([k]) => !INTERNAL(k)), remove: ops.remove.filter((k) => !INTERNAL(k)) };
   return out.set.length || out.add.length || out.remove.length ? out : undefined;

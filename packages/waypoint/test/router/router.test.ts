@@ -312,3 +312,59 @@ for (const c of cases) {
     for (const re of c.explain ?? []) t.match(explain, re);
   });
 }
+
+t.test('applyHeaderOps: set overwrites, add appends a comma list, remove deletes', async (t) => {
+  const { applyHeaderOps } = await import('../../src/router/index.js');
+  t.same(applyHeaderOps({ a: '1', b: '2', c: '3' }, { set: [['a', 'x'], ['n', 'y']], add: [['b', 'z'], ['m', 'w']], remove: ['c'] }), { a: 'x', b: '2,z', n: 'y', m: 'w' });
+  t.same(applyHeaderOps({ a: '1' }, undefined), { a: '1' });
+});
+
+t.test('explain names delegate routes, gateway merges and port mismatches', async (t) => {
+  const r = compileRouter([
+    ...WORLD,
+    REVIEWS_DR,
+    reviewsVs([{ match: [{ uri: { prefix: '/r' } }], delegate: { name: 'del' } }]),
+    vs('del', 'default', { http: [{ name: 'inner', match: [{ uri: { prefix: '/r/x' } }, { uri: { prefix: '/r/y' } }], route: [to('v2')] }] }),
+    vs('g', 'default', { hosts: ['shop.example.com'], gateways: ['istio-system/ingress'], http: [{ match: [{ port: 8443 }], route: [to('v1')] }, { match: [{ gateways: ['other/gw'] }], route: [to('v1')] }] }),
+  ]);
+  const d = r.decide({ ...BASE, path: '/r/y' });
+  t.equal(d.delegate, 'default/del');
+  t.equal(d.matchIndex, 1);
+  t.match(d.explain(), /route 0 "inner" \(delegate default\/del route 0\): matched \(match\[1\]\)/);
+  const n = r.decide({ ...BASE, path: '/r/z' });
+  t.match(n.explain(), /route 0 "inner" \(delegate default\/del route 0\): no match: match\[0\]\? uri prefix "\/r\/x"/);
+  const g = r.decide({ host: 'shop.example.com', port: 80, context: 'gateway', gateway: 'istio-system/ingress' });
+  t.equal(g.action, 'notFound');
+  t.match(g.explain(), /gateway istio-system\/ingress: VirtualServices merged for shop\.example\.com: default\/g/);
+  t.match(g.explain(), /port 8443 != 80/);
+  t.match(g.explain(), /gateways \[other\/gw\] do not include istio-system\/ingress/);
+  const p = r.decide({ ...BASE, port: 1 });
+  t.match(p.explain(), /port 1 is not a port of reviews\.default\.svc\.cluster\.local/);
+  t.match(p.explain(), /503 unavailable/);
+  const u = r.decide({ ...BASE, host: 'nope', headers: { Host: 'Nope:9080' } });
+  t.match(u.explain(), /host nope is not a service/);
+  const red = compileRouter([...WORLD, vs('b', 'default', { hosts: ['b.example.com'], http: [{ redirect: { uri: '/n' } }, { route: [to('v1')] }] })]).decide({ host: 'b.example.com', port: 80 });
+  t.match(red.explain(), /=> redirect 301 http:\/\/b\.example\.com\/n/);
+  const dr = compileRouter([...WORLD, reviewsVs([{ directResponse: { status: 418 } }])]).decide(BASE);
+  t.match(dr.explain(), /=> direct response 418/);
+  const ab = compileRouter([...WORLD, reviewsVs([{ route: [to()], fault: { abort: { grpcStatus: 'UNAVAILABLE', percentage: { value: 100 } }, delay: { fixedDelay: '1s', percentage: { value: 100 } } } }])]).decide(BASE);
+  t.match(ab.explain(), /=> fault abort UNAVAILABLE after delay 1s/);
+  const w = compileRouter([...WORLD, REVIEWS_DR, reviewsVs([{ route: [to('v1', { weight: 1 }), to('v2', { weight: 1 })] }])]).decide(BASE);
+  t.match(w.explain(), /=> weighted: outbound\|9080\|v1\|reviews\.default\.svc\.cluster\.local 1, outbound\|9080\|v2\|reviews\.default\.svc\.cluster\.local 1; picked/);
+  t.match(w.explain(), /endpoints \(LEAST_REQUEST\): reviews-v[12]-/);
+});
+
+t.test('mixed-case request headers are normalized; repeated names join', async (t) => {
+  const r = compileRouter([...WORLD, REVIEWS_DR, ...probe({ headers: { 'x-a': { exact: '1,2' } } })]);
+  t.equal(r.decide({ ...BASE, headers: { 'X-A': '1', 'x-a': '2' } }).routeName, 'probe');
+  t.equal(r.decide({ ...BASE, headers: { ':authority': 'reviews.default', 'X-A': '1,2' } }).route?.authority, 'reviews.default');
+});
+
+t.test('ServiceEntry hosts at the mesh: a wildcard SE and a VS for it', async (t) => {
+  const r = compileRouter([
+    se('wild', 'default', { hosts: ['*.api.example.com'], ports: [{ number: 80, name: 'http' }], resolution: 'NONE' }),
+    vs('w', 'default', { hosts: ['*.api.example.com'], gateways: ['mesh'], http: [{ route: [{ destination: { host: 'eu.api.example.com' } }], timeout: '5s' }] }),
+  ]);
+  const d = r.decide({ host: 'eu.api.example.com', port: 80 });
+  t.match(decisionToJSON(d), { virtualService: 'default/w', timeout: '5s', route: { cluster: 'outbound|80||eu.api.example.com' } });
+});
