@@ -2,6 +2,7 @@
 // (ii `security/pkg/server/ca/server.go`): authenticate the bearer token, decide which identity the caller may get
 // (its own, or — for a trusted node agent using metadata `ImpersonatedIdentity` — one the injected callback allows),
 // then verify and sign the CSR. Every refusal is a gRPC status whose message starts with the SpiffeError code.
+import { channel } from 'node:diagnostics_channel';
 import * as grpc from '@grpc/grpc-js';
 import type { CertificateAuthority } from './ca.js';
 import {
@@ -32,6 +33,12 @@ export const IstioCertificateService: grpc.ServiceDefinition<grpc.UntypedService
     originalName: 'createCertificate',
   },
 };
+
+/** `diagnostics_channel` names: `{identity, caller, notAfter}` on issue, `{code, reason, caller?}` on refusal. */
+export const CA_ISSUED_CHANNEL = 'amesh:spiffe:ca:issued';
+export const CA_REFUSED_CHANNEL = 'amesh:spiffe:ca:refused';
+const issuedChannel = channel(CA_ISSUED_CHANNEL);
+const refusedChannel = channel(CA_REFUSED_CHANNEL);
 
 /** Metadata key ztunnel uses to ask for another workload's certificate. */
 export const IMPERSONATED_IDENTITY = 'ImpersonatedIdentity';
@@ -78,7 +85,7 @@ export function grpcStatusFor(err: unknown): grpc.status {
  */
 export function createCertificateHandler(opts: CaServiceOptions): (req: IstioCertificateRequest, metadata: grpc.Metadata) => Promise<IstioCertificateResponse> {
   const log = (opts.logger ?? silentLogger).child({ component: 'ca-server' });
-  return async (req, md) => {
+  const run = async (req: IstioCertificateRequest, md: grpc.Metadata, who: { caller?: string }): Promise<IstioCertificateResponse> => {
     const auth = md.get('authorization')[0];
     const m = /^Bearer\s+(\S+)$/i.exec(typeof auth === 'string' ? auth : '');
     if (!m) throw new SpiffeError(SpiffeErrorCode.UNAUTHENTICATED, 'no bearer token: send "authorization: Bearer <token>"');
@@ -97,6 +104,7 @@ export function createCertificateHandler(opts: CaServiceOptions): (req: IstioCer
     if (!caller) {
       throw new SpiffeError(SpiffeErrorCode.UNAUTHENTICATED, `authentication failed: ${reasons.join('; ') || 'no authenticator configured'}`);
     }
+    who.caller = caller.identity.toString();
     let identity = caller.identity;
     const imp = req.metadata[IMPERSONATED_IDENTITY];
     if (imp !== undefined && imp !== null && imp !== '' && imp !== caller.identity.toString()) {
@@ -113,7 +121,23 @@ export function createCertificateHandler(opts: CaServiceOptions): (req: IstioCer
     }
     const issued = opts.ca.signCsr(req.csr, { identity, ...(req.validityDuration > 0 ? { ttlSeconds: req.validityDuration } : {}) });
     log.debug({ identity: identity.toString(), caller: caller.identity.toString(), notAfter: new Date(issued.notAfter).toISOString() }, 'issued certificate');
+    if (issuedChannel.hasSubscribers) issuedChannel.publish({ identity: identity.toString(), caller: caller.identity.toString(), notAfter: issued.notAfter });
     return { certChain: issued.certChain };
+  };
+  return async (req, md) => {
+    const who: { caller?: string } = {};
+    try {
+      return await run(req, md, who);
+    } catch (err) {
+      if (refusedChannel.hasSubscribers) {
+        refusedChannel.publish({
+          code: err instanceof SpiffeError ? err.code : 'internal',
+          reason: (err as Error).message,
+          ...(who.caller ? { caller: who.caller } : {}),
+        });
+      }
+      throw err;
+    }
   };
 }
 

@@ -55,6 +55,8 @@ export {
   grpcStatusFor,
   IstioCertificateService,
   IMPERSONATED_IDENTITY,
+  CA_ISSUED_CHANNEL,
+  CA_REFUSED_CHANNEL,
   type CaServiceOptions,
   type CaServerOptions,
   type CaServerHandle,

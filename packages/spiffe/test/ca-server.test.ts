@@ -13,8 +13,11 @@ import {
   startCaServer,
   staticTokenVerifier,
   type Caller,
+  CA_ISSUED_CHANNEL,
+  CA_REFUSED_CHANNEL,
 } from '../src/index.js';
 import { toPem } from '../src/der.js';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 
 const TD = 'cluster.local';
 const id = (ns: string, sa: string): SpiffeId => SpiffeId.istio(TD, ns, sa);
@@ -117,6 +120,15 @@ t.test('every refusal is a gRPC status with a reason, and nothing is signed', as
 
 t.test('a trusted node agent impersonates workloads on its node', async (t) => {
   const { client, decisions } = await setup(t);
+  const seen: Array<{ ch: string; msg: unknown }> = [];
+  const onIssued = (msg: unknown): void => void seen.push({ ch: 'issued', msg });
+  const onRefused = (msg: unknown): void => void seen.push({ ch: 'refused', msg });
+  subscribe(CA_ISSUED_CHANNEL, onIssued);
+  subscribe(CA_REFUSED_CHANNEL, onRefused);
+  t.teardown(() => {
+    unsubscribe(CA_ISSUED_CHANNEL, onIssued);
+    unsubscribe(CA_REFUSED_CHANNEL, onRefused);
+  });
   const zt = client('ztunnel-node1');
   const svid = await zt.fetchSvid(id('default', 'sleep'), { impersonate: true });
   t.equal(svid.id.toString(), 'spiffe://cluster.local/ns/default/sa/sleep');
@@ -124,6 +136,15 @@ t.test('a trusted node agent impersonates workloads on its node', async (t) => {
   const own = await zt.fetchSvid(id('istio-system', 'ztunnel'), { impersonate: true });
   t.equal(own.id.toString(), 'spiffe://cluster.local/ns/istio-system/sa/ztunnel', 'impersonating oneself needs no permission');
   t.equal(decisions.length, 1);
+  await t.rejects(zt.fetchSvid(id('kube-system', 'x'), { impersonate: true }));
+  await t.rejects(client().fetchSvid(id('kube-system', 'x')));
+  t.match(seen, [
+    { ch: 'issued', msg: { identity: 'spiffe://cluster.local/ns/default/sa/sleep', caller: 'spiffe://cluster.local/ns/istio-system/sa/ztunnel' } },
+    { ch: 'issued', msg: { identity: 'spiffe://cluster.local/ns/istio-system/sa/ztunnel' } },
+    { ch: 'refused', msg: { code: SpiffeErrorCode.IMPERSONATION_DENIED, caller: 'spiffe://cluster.local/ns/istio-system/sa/ztunnel' } },
+    { ch: 'refused', msg: { code: SpiffeErrorCode.UNAUTHENTICATED } },
+  ]);
+  t.notOk((seen[3]!.msg as { caller?: string }).caller, 'no caller before authentication');
 });
 
 t.test('transport failures and wrong answers fail closed on the client', async (t) => {
