@@ -1,5 +1,9 @@
 // The ADS server over real gRPC (loopback, port 0), driven by a raw delta/SotW stream so every response is visible.
 import t, { type Test } from 'tap';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { ResourceCache } from '../src/cache.js';
 import {
@@ -404,4 +408,48 @@ t.test('debounce: changes inside the window become one push; close() ends stream
   t.equal(ads.metrics().debouncedPushes, 1);
   await srv.close();
   t.equal((await s.status).code, grpc.status.OK, 'streams end with OK so clients reconnect at once');
+});
+
+t.test('auth hook: mTLS peer certificate (real TLS, openssl-made certificates)', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'amt-xds-tls-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const ossl = (...a: string[]) => execFileSync('openssl', a, { cwd: dir, stdio: 'pipe' });
+  ossl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '1', '-subj', '/CN=test-ca');
+  const leaf = (name: string, san: string) => {
+    ossl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`);
+    writeFileSync(join(dir, `${name}.ext`), `subjectAltName=${san}\n`);
+    ossl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.pem`, '-days', '1', '-extfile', `${name}.ext`);
+  };
+  leaf('istiod', 'IP:127.0.0.1');
+  leaf('ztunnel', 'URI:spiffe://cluster.local/ns/istio-system/sa/ztunnel');
+  leaf('other', 'URI:spiffe://cluster.local/ns/default/sa/other');
+  const f = (n: string) => readFileSync(join(dir, n));
+  const cache = new ResourceCache();
+  cache.setAddress(wl(1));
+  const srv = await listenAds({
+    cache, debounceMs: 0,
+    credentials: grpc.ServerCredentials.createSsl(f('ca.pem'), [{ cert_chain: f('istiod.pem'), private_key: f('istiod.key') }], true),
+    authenticate: ({ peerCertificate }) => {
+      const san = (peerCertificate as { subjectaltname?: string } | undefined)?.subjectaltname ?? '';
+      return san === 'URI:spiffe://cluster.local/ns/istio-system/sa/ztunnel' ? { ok: true, identity: san.slice(4) } : { ok: false, reason: `peer ${san || 'without certificate'} is not a ztunnel` };
+    },
+  });
+  t.teardown(() => srv.close());
+  const open = (name: string) => {
+    const client = new grpc.Client(`127.0.0.1:${srv.port}`, grpc.credentials.createSsl(f('ca.pem'), f(`${name}.key`), f(`${name}.pem`)));
+    const call = client.makeBidiStreamRequest(DELTA_ADS_PATH, encodeDeltaRequest, decodeDeltaResponse, new grpc.Metadata());
+    t.teardown(() => { call.cancel(); client.close(); });
+    call.on('error', () => {});
+    const status = new Promise<grpc.StatusObject>((r) => call.on('status', r));
+    const first = new Promise<DeltaResp>((r) => call.once('data', r));
+    call.write({ typeUrl: ADDRESS_TYPE_URL, resourceNamesSubscribe: ['*'] });
+    return { status, first };
+  };
+  const good = open('ztunnel');
+  t.same(names(await good.first), ['Kubernetes//Pod/default/p1']);
+  t.equal(srv.ads.connections()[0]!.identity, 'spiffe://cluster.local/ns/istio-system/sa/ztunnel');
+  const bad = open('other');
+  const st = await bad.status;
+  t.equal(st.code, grpc.status.UNAUTHENTICATED);
+  t.match(st.details, /spiffe:\/\/cluster.local\/ns\/default\/sa\/other is not a ztunnel/);
 });
