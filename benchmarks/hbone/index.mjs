@@ -7,7 +7,6 @@
 import { fork } from 'node:child_process';
 import net from 'node:net';
 import { readFileSync } from 'node:fs';
-import { pipeline } from 'node:stream';
 
 const argv = process.argv.slice(2);
 const flag = (name, dflt) => {
@@ -22,6 +21,18 @@ if (flag('conn-window')) h2.connectionWindow = flag('conn-window');
 if (flag('frame')) h2.maxFrameSize = flag('frame');
 
 const rssKb = (pid = process.pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
+
+/** Bidirectional copy with back-pressure and half-close (pipe both ways; errors tear both down). */
+function splice(a, b) {
+  a.pipe(b);
+  b.pipe(a);
+  const kill = () => {
+    a.destroy();
+    b.destroy();
+  };
+  a.once('error', kill);
+  b.once('error', kill);
+}
 
 // ---------------------------------------------------------------------------------------------- child roles
 async function backend() {
@@ -57,11 +68,15 @@ async function serverProxy(msg) {
     identity: () => svid,
     h2,
     handler: (tun) => {
+      if (tun.authority.port === 9) {
+        // discard: the library-only memory figure holds bare tunnels
+        tun.accept().resume();
+        return;
+      }
       const up = net.connect({ host: '127.0.0.1', port: msg.backendPort, noDelay: true, allowHalfOpen: true });
       up.once('connect', () => {
         const s = tun.accept();
-        pipeline(s, up, () => {});
-        pipeline(up, s, () => {});
+        splice(s, up);
       });
       up.once('error', () => tun.reject(503));
     },
@@ -86,8 +101,7 @@ async function clientProxy(msg) {
         authority: `127.0.0.1:${msg.backendPort}`,
         headers: { forwarded: `for="${s.remoteAddress}:${s.remotePort}"` },
       });
-      pipeline(s, stream, () => {});
-      pipeline(stream, s, () => {});
+      splice(s, stream);
     } catch (err) {
       process.stderr.write(`client proxy: ${err.message}\n`);
       s.destroy();
@@ -280,7 +294,10 @@ async function main() {
   await connRate(clientPort, 0.2, 1);
   await connRate(backendPort, 0.2, 1);
 
-  const rows = [];
+  const onlyArg = argv.find((a) => a.startsWith('--only='));
+  const only = onlyArg ? onlyArg.slice(7).split(',') : undefined;
+  const want = (id) => !only || only.includes(id);
+  const rows = [[0, 0, 1]];
   const pair = async (name, fn, pick, higherBetter = true) => {
     const d = [];
     const m = [];
@@ -295,22 +312,50 @@ async function main() {
     return { md, mm };
   };
 
-  await pair('B1 single-stream Gb/s', (p) => bulk(p, SECS, 1), (x) => x);
-  const p8 = await pair('B2 8-stream aggregate Gb/s', (p) => bulk(p, SECS, 8), (x) => x);
+  const N = SMOKE ? 200 : 2000;
+  let releaseBare = () => {};
+  if (want('b9')) {
+    // the library's own share: bare tunnels held in this process (client) and by the server proxy (discard handler)
+    const pool = new HbonePool({ h2 });
+    const req = { source: client, destination: { address: '127.0.0.1', port: hbonePort }, expectedIdentities: [serverId.id], authority: '127.0.0.1:9' };
+    const held = [];
+    for (let i = 0; i < 100; i++) held.push(await pool.connect(req));
+    globalThis.gc?.();
+    const c0 = rssKb();
+    const s0 = (await ask(sp.proc, 'rss')).rss;
+    for (let i = 0; i < N; i += 100) held.push(...(await Promise.all(Array.from({ length: 100 }, () => pool.connect(req)))));
+    globalThis.gc?.();
+    const c1 = rssKb();
+    const s1 = (await ask(sp.proc, 'rss')).rss;
+    releaseBare = () => pool.destroy();
+    out(`B9 bare HBONE streams (${N}, 100/connection) KiB each: client ${fmt((c1 - c0) / N, 1)}, server ${fmt((s1 - s0) / N, 1)}`);
+  }
+  if (want('b9')) {
+  const mem = await idleMemory(clientPort, [cp.proc, sp.proc, be.proc], N);
+  const memDirect = await idleMemory(backendPort, [be.proc], N);
+  out(`B9 idle tunnels (${N}) KiB each: client proxy ${fmt(mem[0], 1)}, server proxy ${fmt(mem[1], 1)}, backend ${fmt(mem[2], 1)}; direct backend ${fmt(memDirect[0], 1)}`);
+  }
+  releaseBare();
+  let p1 = { mm: NaN };
+  let p8 = { mm: NaN };
+  if (want('b1')) p1 = await pair('B1 single-stream Gb/s', (p) => bulk(p, SECS, 1), (x) => x);
+  if (want('b2')) p8 = await pair('B2 8-stream aggregate Gb/s', (p) => bulk(p, SECS, 8), (x) => x);
   const lat = [];
-  for (let i = 0; i < REPS; i++) lat.push([await echoLatency(backendPort, SECS), await echoLatency(clientPort, SECS)]);
-  for (const k of ['p50', 'p99', 'p999']) {
+  for (let i = 0; want('b5') && i < REPS; i++) lat.push([await echoLatency(backendPort, SECS), await echoLatency(clientPort, SECS)]);
+  for (const k of lat.length ? ['p50', 'p99', 'p999'] : []) {
     const md = median(lat.map((x) => x[0][k]));
     const mm = median(lat.map((x) => x[1][k]));
     out(`${`B5 1 KiB echo ${k} µs`.padEnd(34)} direct ${fmt(md, 1).padStart(10)}  hbone ${fmt(mm, 1).padStart(10)}  added ${fmt(mm - md, 1)}  ratio ${fmt(mm / md, 2)}`);
   }
-  out(`   (echo samples per run: direct ${lat[0][0].n}, hbone ${lat[0][1].n})`);
+  if (lat.length) out(`   (echo samples per run: direct ${lat[0][0].n}, hbone ${lat[0][1].n})`);
+  if (want('b7')) {
   await pair('B7 new conns/s c=1 (warm pool)', (p) => connRate(p, SECS, 1), (x) => x.rate);
   await pair('B7 new conns/s c=16 (warm pool)', (p) => connRate(p, SECS, 16), (x) => x.rate);
   await pair('B7 setup p50 µs c=1', (p) => connRate(p, SECS, 1), (x) => x.p50, false);
+  }
 
   const ids = { client, serverId };
-  for (const c of [1, 8]) {
+  for (const c of want('b8') ? [1, 8] : []) {
     const r = [];
     const d = [];
     for (let i = 0; i < REPS; i++) {
@@ -322,11 +367,7 @@ async function main() {
     );
   }
 
-  const N = SMOKE ? 200 : 2000;
-  const mem = await idleMemory(clientPort, [cp.proc, sp.proc, be.proc], N);
-  const memDirect = await idleMemory(backendPort, [be.proc], N);
-  out(`B9 idle tunnels (${N}) KiB each: client proxy ${fmt(mem[0], 1)}, server proxy ${fmt(mem[1], 1)}, backend ${fmt(mem[2], 1)}; direct backend ${fmt(memDirect[0], 1)}`);
-  out(`B2 mesh P8/P1 ratio: ${fmt(p8.mm / rows[0][2], 2)}`);
+  if (want('b1') && want('b2')) out(`B2 mesh P8/P1 ratio: ${fmt(p8.mm / p1.mm, 2)}`);
   stop();
   process.exit(0);
 }

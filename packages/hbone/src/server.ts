@@ -278,10 +278,13 @@ export class HboneServer extends EventEmitter {
       return;
     }
     const authority = parseAuthority(raw as string);
-    const ac = new AbortController();
+    // the AbortController is created only if the handler looks at `signal` (it costs memory per idle tunnel)
+    let ac: AbortController | undefined;
+    let gone = false;
     let answered = false;
     const onGone = (): void => {
-      if (!answered) ac.abort(new HboneError(HboneErrorCode.CONNECTION_CLOSED, 'the client went away before the tunnel was answered'));
+      gone = true;
+      if (!answered) ac?.abort(new HboneError(HboneErrorCode.CONNECTION_CLOSED, 'the client went away before the tunnel was answered'));
     };
     stream.once('close', onGone);
     const tunnel: InboundTunnel = {
@@ -297,7 +300,13 @@ export class HboneServer extends EventEmitter {
         xForwardedNetwork: str(headers['x-forwarded-network']),
         raw: headers,
       },
-      signal: ac.signal,
+      get signal() {
+        if (!ac) {
+          ac = new AbortController();
+          if (gone && !answered) ac.abort(new HboneError(HboneErrorCode.CONNECTION_CLOSED, 'the client went away before the tunnel was answered'));
+        }
+        return ac.signal;
+      },
       get answered() {
         return answered;
       },
