@@ -13,6 +13,8 @@ export type Engine = 'l4' | 'l7';
 export interface Pred {
   readonly path: string;
   readonly test: (ctx: RequestContext) => boolean;
+  /** True when the predicate is false for every request without a peer identity (used to skip groups for plaintext). */
+  readonly needsId: boolean;
 }
 export interface Clause {
   readonly path: string;
@@ -263,10 +265,13 @@ function whenTestsL4(key: string, values: readonly string[], opts: CompileOption
   }
 }
 
-function field(path: string, tests: ValueTest[], negate: boolean): Pred {
+function field(path: string, tests: ValueTest[], negate: boolean, needsId = false): Pred {
   const t = anyOf(tests);
-  return { path, test: negate ? (ctx) => !t(ctx) : t };
+  return { path, test: negate ? (ctx) => !t(ctx) : t, needsId: needsId && !negate };
 }
+
+/** True when none of the values can match the empty string (so a plaintext request, namespace '', never matches). */
+const noneMatchEmpty = (values: readonly string[]) => values.every((v) => !matchString(parseStringMatcher(v), ''));
 
 const L7_SOURCE = new Set(['requestPrincipals', 'notRequestPrincipals', 'remoteIpBlocks', 'notRemoteIpBlocks']);
 
@@ -276,7 +281,8 @@ function sourcePreds(s: Source, path: string, policy: Policy, opts: CompileOptio
   const add = (f: keyof Source, tests: () => ValueTest[], neg: boolean) => {
     if (s[f].length === 0) return;
     if (l4 && (L7_SOURCE.has(f) || f === 'trustDomains' || f === 'notTrustDomains')) return; // removed at L4 (A5.1)
-    out.push(field(`${path}.${f}`, tests(), neg));
+    const needsId = f === 'principals' || f === 'serviceAccounts' || f === 'trustDomains' || (f === 'namespaces' && (!l4 || noneMatchEmpty(s[f])));
+    out.push(field(`${path}.${f}`, tests(), neg, needsId));
   };
   for (const neg of [false, true]) {
     const P = (f: string) => (neg ? `not${f[0]!.toUpperCase()}${f.slice(1)}` : f) as keyof Source;
@@ -314,7 +320,8 @@ function conditionPreds(w: Condition, path: string, policy: Policy, opts: Compil
   if (opts.engine === 'l4' && !isL4WhenKey(w.key)) return []; // an L7 key gives an empty Match at L4
   const get = (vs: readonly string[]) => (opts.engine === 'l4' ? whenTestsL4(w.key, vs, opts) : whenTestsL7(w.key, vs, policy, opts));
   const out: Pred[] = [];
-  if (w.values.length) out.push(field(`${path}.values`, get(w.values), false));
+  const needsId = ['source.principal', 'source.serviceAccount', 'source.trustDomain'].includes(w.key) || (w.key === 'source.namespace' && (opts.engine === 'l7' || noneMatchEmpty(w.values)));
+  if (w.values.length) out.push(field(`${path}.values`, get(w.values), false, needsId));
   if (w.notValues.length) out.push(field(`${path}.notValues`, get(w.notValues), true));
   return out;
 }
@@ -352,6 +359,11 @@ export function compileRule(rule: Rule, index: number, policy: Policy, action: A
   if (rule.to) addClause('to', rule.to.map((o, i) => operationPreds(o, `${base}.to[${i}].operation`, opts)));
   if (rule.when) rule.when.forEach((w, i) => addClause(`when[${i}]`, [conditionPreds(w, `${base}.when[${i}]`, policy, opts)]));
   return { index, clauses, never, dupOf: -1 };
+}
+
+/** True when no rule of the list can match a request without a peer identity. */
+export function rulesNeedIdentity(rules: readonly CompiledRule[]): boolean {
+  return rules.every((r) => r.never !== null || r.dupOf >= 0 || r.clauses.some((c) => c.alts.length > 0 && c.alts.every((alt) => alt.some((p) => p.needsId))));
 }
 
 /** Compiles every rule of a policy; identical rules point at the first one (`dupOf`). */

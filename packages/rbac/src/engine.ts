@@ -2,9 +2,9 @@
 // (A6), in three modes: `l4` (ztunnel, A5.1), `l7` (sidecar/Envoy on an HTTP port) and `waypoint` (L7 semantics,
 // targetRefs-only attachment). Policies are compiled once into matchers indexed by namespace; policies with the same
 // body and attachment share one matcher group, so a large set of identical policies costs one evaluation.
-import { compileRules, firstMatchingRule, ruleFailure, type CompiledRule, type Engine } from './compile.js';
+import { compileRules, firstMatchingRule, ruleFailure, rulesNeedIdentity, type CompiledRule, type Engine } from './compile.js';
 import { loadPolicies, isPolicy, type Action, type Policy, type TargetRef } from './model.js';
-import { RequestContext, type AuthzRequest, type Mode } from './request.js';
+import { IdentityCache, RequestContext, type AuthzRequest, type Mode } from './request.js';
 
 /** A CUSTOM (ext_authz) provider: answers ALLOW or DENY for a request that matched a CUSTOM policy. */
 export type CustomProvider = (request: AuthzRequest, policy: Policy) => 'ALLOW' | 'DENY' | Promise<'ALLOW' | 'DENY'>;
@@ -81,6 +81,8 @@ interface Group {
   readonly provider: string | null;
   readonly rules: readonly CompiledRule[];
   readonly attach: Attach;
+  /** No rule can match a plaintext request (no peer identity). */
+  readonly needsId: boolean;
 }
 
 interface Bucket {
@@ -89,9 +91,13 @@ interface Bucket {
   readonly allow: Group[];
   readonly audit: Group[];
   readonly shadow: Group[];
+  /** The DENY/ALLOW groups that can match without a peer identity, in order (plaintext requests scan only these). */
+  readonly denyAnon: Group[];
+  readonly allowAnon: Group[];
 }
 
 const EMPTY: readonly Group[] = [];
+const NONE: readonly never[] = Object.freeze([]);
 
 function attachKey(a: Attach): string {
   return a.kind === 'targetRefs' ? `t:${JSON.stringify(a.refs)}` : a.kind === 'selector' ? `s:${JSON.stringify(a.labels)}` : 'a';
@@ -107,6 +113,9 @@ export class Authorizer {
   private readonly buckets = new Map<string, Bucket>();
   private readonly providers: Readonly<Record<string, CustomProvider>>;
   private readonly multipleCustomProviders: boolean;
+  private readonly ids = new IdentityCache();
+  /** True when some CUSTOM policy can attach in this mode (then the general path runs). */
+  private hasCustom = false;
 
   constructor(policies: readonly Policy[], options: AuthorizerOptions = {}) {
     this.mode = options.mode ?? 'l7';
@@ -131,18 +140,26 @@ export class Authorizer {
       const gk = `${p.namespace}\u0000${p.dryRun}\u0000${p.provider ?? ''}\u0000${attachKey(attach)}\u0000${bodyKey}`;
       const existing = groups.get(gk);
       if (existing) existing.g.members.push(p);
-      else groups.set(gk, { ns: p.namespace, g: { members: [p], action: p.action, dryRun: p.dryRun, provider: p.provider, rules, attach } });
+      else groups.set(gk, { ns: p.namespace, g: { members: [p], action: p.action, dryRun: p.dryRun, provider: p.provider, rules, attach, needsId: rulesNeedIdentity(rules) } });
     }
     for (const { ns, g } of groups.values()) {
       let b = this.buckets.get(ns);
       if (!b) {
-        b = { custom: [], deny: [], allow: [], audit: [], shadow: [] };
+        b = { custom: [], deny: [], allow: [], audit: [], shadow: [], denyAnon: [], allowAnon: [] };
         this.buckets.set(ns, b);
       }
       if (g.dryRun) b.shadow.push(g);
-      else if (g.action === 'CUSTOM') b.custom.push(g);
-      else if (g.action === 'DENY') b.deny.push(g);
-      else if (g.action === 'ALLOW') b.allow.push(g);
+      else if (g.action === 'CUSTOM') {
+        b.custom.push(g);
+        this.hasCustom = true;
+      }
+      else if (g.action === 'DENY') {
+        b.deny.push(g);
+        if (!g.needsId) b.denyAnon.push(g);
+      } else if (g.action === 'ALLOW') {
+        b.allow.push(g);
+        if (!g.needsId) b.allowAnon.push(g);
+      }
       else b.audit.push(g);
     }
   }
@@ -208,8 +225,12 @@ export class Authorizer {
   }
 
   /** Decides synchronously. CUSTOM providers must answer synchronously here (use `evaluateAsync` otherwise). */
-  evaluate(request: AuthzRequest, opts: { trace?: boolean } = {}): Decision {
-    return this.decide(request, opts.trace === true, (name, policy) => {
+  evaluate(request: AuthzRequest, opts?: { trace?: boolean }): Decision {
+    if (opts?.trace !== true && !this.hasCustom && this.mode !== 'waypoint') {
+      const fast = this.fast(request);
+      if (fast !== null) return fast;
+    }
+    return this.decide(request, opts?.trace === true, (name, policy) => {
       const fn = this.providers[name];
       if (!fn) return 'unknown';
       try {
@@ -253,12 +274,88 @@ export class Authorizer {
     return explain(this.evaluate(request, { trace: true }));
   }
 
+  /**
+   * The hot path (no trace, no CUSTOM, l4/l7): the same algorithm as `decide`, without closures or spread, and
+   * without allocating when nothing is dry-run or audited. Returns null to fall back to `decide` (bad requests).
+   * Tests check it against `decide` on every table row.
+   */
+  private fast(req: AuthzRequest): Decision | null {
+    const mode = this.mode;
+    const ctx = new RequestContext(req, this.ids);
+    if (mode !== 'l4' && badRequest(req, ctx) !== null) return null;
+    const ns = req.destination.namespace;
+    const b0 = this.buckets.get(this.rootNamespace);
+    const b1 = ns === this.rootNamespace ? undefined : this.buckets.get(ns);
+    let dryRun: DryRunResult[] | readonly never[] = NONE;
+    let audit: string[] | readonly never[] = NONE;
+    for (let k = 0; k < 2; k++) {
+      const b = k === 0 ? b0 : b1;
+      if (b === undefined) continue;
+      for (let i = 0; i < b.shadow.length; i++) {
+        const g = b.shadow[i]!;
+        if (!this.attaches(g, req)) continue;
+        const rule = firstMatchingRule(g.rules, ctx);
+        if (dryRun === NONE) dryRun = [];
+        for (const m of g.members) (dryRun as DryRunResult[]).push({ policy: m.key, action: m.action, matched: rule >= 0, ruleIndex: rule >= 0 ? rule : null });
+      }
+      if (mode !== 'l4') {
+        for (let i = 0; i < b.audit.length; i++) {
+          const g = b.audit[i]!;
+          if (!this.attaches(g, req) || firstMatchingRule(g.rules, ctx) < 0) continue;
+          if (audit === NONE) audit = [];
+          for (const m of g.members) (audit as string[]).push(m.key);
+        }
+      }
+    }
+    const anon = ctx.identity === null;
+    for (let k = 0; k < 2; k++) {
+      const b = k === 0 ? b0 : b1;
+      if (b === undefined) continue;
+      const deny = anon ? b.denyAnon : b.deny;
+      for (let i = 0; i < deny.length; i++) {
+        const g = deny[i]!;
+        if (!this.attaches(g, req)) continue;
+        const rule = firstMatchingRule(g.rules, ctx);
+        if (rule >= 0) {
+          const key = g.members[0]!.key;
+          return { decision: 'DENY', policy: key, action: 'DENY', ruleIndex: rule, reason: 'explicitly-denied', message: 'denied by DENY policy ' + key + ' rule ' + rule, mode, dryRun, audit };
+        }
+      }
+    }
+    let applies = 0;
+    for (let k = 0; k < 2; k++) {
+      const b = k === 0 ? b0 : b1;
+      if (b === undefined) continue;
+      if (anon) {
+        // Plaintext: only groups that can match without an identity are evaluated; the rest only count as applying.
+        for (let i = 0; i < b.allow.length; i++) if (b.allow[i]!.needsId && this.attaches(b.allow[i]!, req)) applies++;
+      }
+      const allow = anon ? b.allowAnon : b.allow;
+      for (let i = 0; i < allow.length; i++) {
+        const g = allow[i]!;
+        if (!this.attaches(g, req)) continue;
+        applies++;
+        const rule = firstMatchingRule(g.rules, ctx);
+        if (rule >= 0) {
+          const key = g.members[0]!.key;
+          return { decision: 'ALLOW', policy: key, action: 'ALLOW', ruleIndex: rule, reason: 'allowed', message: 'allowed by ALLOW policy ' + key + ' rule ' + rule, mode, dryRun, audit };
+        }
+      }
+    }
+    if (applies === 0) return { decision: 'ALLOW', policy: null, action: null, ruleIndex: null, reason: 'no-allow-policies', message: MSG_NO_ALLOW, mode, dryRun, audit };
+    return { decision: 'DENY', policy: null, action: null, ruleIndex: null, reason: 'not-allowed', message: notAllowedMessage(applies), mode, dryRun, audit };
+  }
+
   private decide(req: AuthzRequest, trace: boolean, call: (name: string, policy: Policy) => ProviderAnswer): Decision {
     const mode = this.mode;
-    const ctx = new RequestContext(req);
+    const ctx = new RequestContext(req, this.ids);
     const traces: PolicyTrace[] | undefined = trace ? [] : undefined;
-    const done = (d: Omit<Decision, 'mode' | 'dryRun' | 'audit' | 'trace'>, dryRun: DryRunResult[], audit: string[]): Decision =>
-      traces ? { ...d, mode, dryRun, audit, trace: traces } : { ...d, mode, dryRun, audit };
+    // Built field by field: object spread is slow on the hot path.
+    const done = (d: Omit<Decision, 'mode' | 'dryRun' | 'audit' | 'trace'>, dryRun: DryRunResult[], audit: string[]): Decision => {
+      const out: { -readonly [K in keyof Decision]: Decision[K] } = { decision: d.decision, policy: d.policy, action: d.action, ruleIndex: d.ruleIndex, reason: d.reason, message: d.message, mode, dryRun, audit };
+      if (traces) out.trace = traces;
+      return out;
+    };
 
     if (mode !== 'l4') {
       const bad = badRequest(req, ctx);
@@ -352,13 +449,13 @@ export class Authorizer {
       return done({ decision: 'DENY', policy: p.key, action: 'DENY', ruleIndex: deny.hit.rule, reason: 'explicitly-denied', message: `denied by DENY policy ${p.key} rule ${deny.hit.rule}` }, dryRun, audit);
     }
     if (allow.applies === 0) {
-      return done({ decision: 'ALLOW', policy: null, action: null, ruleIndex: null, reason: 'no-allow-policies', message: 'allowed: no ALLOW policy applies to the destination, and nothing denied it' }, dryRun, audit);
+      return done({ decision: 'ALLOW', policy: null, action: null, ruleIndex: null, reason: 'no-allow-policies', message: MSG_NO_ALLOW }, dryRun, audit);
     }
     if (allow.hit) {
       const p = allow.hit.g.members[0]!;
       return done({ decision: 'ALLOW', policy: p.key, action: 'ALLOW', ruleIndex: allow.hit.rule, reason: 'allowed', message: `allowed by ALLOW policy ${p.key} rule ${allow.hit.rule}` }, dryRun, audit);
     }
-    return done({ decision: 'DENY', policy: null, action: null, ruleIndex: null, reason: 'not-allowed', message: `denied: allow policies exist, but none allowed (${allow.applies} ALLOW polic${allow.applies === 1 ? 'y applies' : 'ies apply'})` }, dryRun, audit);
+    return done({ decision: 'DENY', policy: null, action: null, ruleIndex: null, reason: 'not-allowed', message: notAllowedMessage(allow.applies) }, dryRun, audit);
   }
 
   private record(traces: PolicyTrace[], g: Group, rule: number, ctx: RequestContext, req: AuthzRequest): void {
@@ -373,6 +470,9 @@ export class Authorizer {
 }
 
 type ProviderAnswer = 'ALLOW' | 'DENY' | 'unknown' | Error;
+
+const MSG_NO_ALLOW = 'allowed: no ALLOW policy applies to the destination, and nothing denied it';
+const notAllowedMessage = (n: number) => `denied: allow policies exist, but none allowed (${n} ALLOW polic${n === 1 ? 'y applies' : 'ies apply'})`;
 
 /** Requests an HTTP proxy rejects with 400 before authorization runs (A8), or null. */
 function badRequest(req: AuthzRequest, ctx: RequestContext): string | null {

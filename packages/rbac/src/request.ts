@@ -132,11 +132,30 @@ export interface Identity {
 }
 
 export function parseIdentity(principal: string): Identity {
-  const parts = principal.split('/');
-  if (parts.length === 5 && parts[1] === 'ns' && parts[3] === 'sa') {
-    return { principal, trustDomain: parts[0]!, namespace: parts[2]!, serviceAccount: parts[4]! };
+  const a = principal.indexOf('/');
+  if (a > 0 && principal.startsWith('/ns/', a)) {
+    const b = principal.indexOf('/', a + 4);
+    if (b > a + 4 && principal.startsWith('/sa/', b)) {
+      const sa = principal.slice(b + 4);
+      if (sa.length > 0 && !sa.includes('/')) return { principal, trustDomain: principal.slice(0, a), namespace: principal.slice(a + 4, b), serviceAccount: sa };
+    }
   }
   return { principal, trustDomain: '', namespace: '', serviceAccount: '' };
+}
+
+/** A bounded cache of parsed identities, owned by one authorizer (identities repeat across requests). */
+export class IdentityCache {
+  private readonly map = new Map<string, Identity>();
+  constructor(private readonly max = 4096) {}
+  get(principal: string): Identity {
+    let id = this.map.get(principal);
+    if (id === undefined) {
+      if (this.map.size >= this.max) this.map.clear();
+      id = parseIdentity(principal);
+      this.map.set(principal, id);
+    }
+    return id;
+  }
 }
 
 const UNSET = Symbol('unset');
@@ -153,13 +172,19 @@ export class RequestContext {
   private _host: Lazy<string | null> = UNSET;
   private _headers: Lazy<Map<string, string>> = UNSET;
 
-  constructor(req: AuthzRequest) {
+  private readonly ids: IdentityCache | null;
+  constructor(req: AuthzRequest, ids: IdentityCache | null = null) {
     this.req = req;
+    this.ids = ids;
   }
   get identity(): Identity | null {
     if (this._id === UNSET) {
       const p = this.req.source?.principal;
-      this._id = typeof p === 'string' && p !== '' ? parseIdentity(p.startsWith('spiffe://') ? p.slice(9) : p) : null;
+      if (typeof p !== 'string' || p === '') this._id = null;
+      else {
+        const bare = p.startsWith('spiffe://') ? p.slice(9) : p;
+        this._id = this.ids ? this.ids.get(bare) : parseIdentity(bare);
+      }
     }
     return this._id;
   }

@@ -346,12 +346,22 @@ interface Unit {
   readonly members: CAuth[];
   readonly dryRun: boolean;
   readonly action: WireAction;
+  /** No group can match a connection without a peer identity. */
+  readonly needsId: boolean;
+}
+
+const mNeedsId = (m: CMatch) => m.sa.length > 0 || m.pr.length > 0 || (m.ns.length > 0 && m.ns.every((x) => !matchString(x, '')));
+/** True when no group of an Authorization can match a plaintext connection. */
+function groupsNeedId(groups: CGroup[]): boolean {
+  return groups.every((g) => g.some((clause) => clause.length > 0 && clause.every((m) => m.empty || mNeedsId(m))));
 }
 
 export class WireAuthorizer {
   private readonly byKey = new Map<string, CAuth>();
   /** NAMESPACE policies by namespace, GLOBAL under ""; policies with identical bodies share one unit. */
   private readonly byNs = new Map<string, Unit[]>();
+  /** The same lists with only units that can match plaintext (DENY scans only these for plaintext connections). */
+  private readonly anonByNs = new Map<string, Unit[]>();
 
   constructor(authorizations: readonly Authorization[]) {
     const cache = new Map<string, CGroup[]>();
@@ -371,52 +381,74 @@ export class WireAuthorizer {
         const u = units.get(uk);
         if (u) u.members.push(c);
         else {
-          const nu: Unit = { groups, members: [c], dryRun: a.dryRun, action: a.action };
+          const nu: Unit = { groups, members: [c], dryRun: a.dryRun, action: a.action, needsId: groupsNeedId(groups) };
           units.set(uk, nu);
           const list = this.byNs.get(ns) ?? [];
           list.push(nu);
           this.byNs.set(ns, list);
+          if (!nu.needsId) {
+            const anon = this.anonByNs.get(ns) ?? [];
+            anon.push(nu);
+            this.anonByNs.set(ns, anon);
+          }
         }
       }
     }
   }
 
   /** The applicable policies for a workload: NAMESPACE of its namespace, every GLOBAL, and its listed names. */
-  private applicable(workload: WireWorkload): Unit[] {
-    const out: Unit[] = [...(this.byNs.get(workload.namespace) ?? []), ...(workload.namespace === '' ? [] : (this.byNs.get('') ?? []))];
-    for (const n of workload.authorizationPolicies) {
-      const c = this.byKey.get(n);
-      if (c && c.auth.scope === 'WORKLOAD_SELECTOR') out.push({ groups: c.groups, members: [c], dryRun: c.auth.dryRun, action: c.auth.action });
+  private applicable(workload: WireWorkload, index: Map<string, Unit[]>): Unit[][] {
+    const lists: Unit[][] = [];
+    const own = index.get(workload.namespace);
+    if (own) lists.push(own);
+    const global = workload.namespace === '' ? undefined : index.get('');
+    if (global) lists.push(global);
+    if (workload.authorizationPolicies.length) {
+      const listed: Unit[] = [];
+      for (const n of workload.authorizationPolicies) {
+        const c = this.byKey.get(n);
+        if (c && c.auth.scope === 'WORKLOAD_SELECTOR') listed.push({ groups: c.groups, members: [c], dryRun: c.auth.dryRun, action: c.auth.action, needsId: false });
+      }
+      lists.push(listed);
     }
-    return out;
+    return lists;
   }
 
   /** ztunnel `assert_rbac`: dry-run matches logged (reported), DENY match denies, no ALLOW allows, ALLOW match allows, else deny. */
   check(conn: WireConnection, workload: WireWorkload): Decision {
     const c = connCtx(conn);
-    const units = this.applicable(workload);
+    const all = this.applicable(workload, this.byNs);
+    const units = c.id === null ? this.applicable(workload, this.anonByNs) : all;
     const dryRun: DryRunResult[] = [];
-    for (const u of units) {
-      if (!u.dryRun) continue;
-      const r = authMatches(u.groups, c);
-      for (const m of u.members) dryRun.push({ policy: m.key, action: u.action, matched: r >= 0, ruleIndex: r >= 0 ? r : null });
+    for (const list of all) {
+      for (const u of list) {
+        if (!u.dryRun) continue;
+        const r = authMatches(u.groups, c);
+        for (const m of u.members) dryRun.push({ policy: m.key, action: u.action, matched: r >= 0, ruleIndex: r >= 0 ? r : null });
+      }
     }
-    const base = { mode: 'l4' as const, dryRun, audit: [] };
-    for (const u of units) {
-      if (u.dryRun || u.action !== 'DENY') continue;
-      const r = authMatches(u.groups, c);
-      const key = u.members[0]!.key;
-      if (r >= 0) return { ...base, decision: 'DENY', policy: key, action: 'DENY', ruleIndex: r, reason: 'explicitly-denied', message: `denied by DENY policy ${key} group ${r}` };
+    const mk = (decision: 'ALLOW' | 'DENY', policy: string | null, action: 'ALLOW' | 'DENY' | null, ruleIndex: number | null, reason: Decision['reason'], message: string): Decision =>
+      ({ decision, policy, action, ruleIndex, reason, message, mode: 'l4', dryRun, audit: [] });
+    for (const list of units) {
+      for (const u of list) {
+        if (u.dryRun || u.action !== 'DENY') continue;
+        const r = authMatches(u.groups, c);
+        const key = u.members[0]!.key;
+        if (r >= 0) return mk('DENY', key, 'DENY', r, 'explicitly-denied', `denied by DENY policy ${key} group ${r}`);
+      }
     }
     let allows = 0;
-    for (const u of units) {
-      if (u.dryRun || u.action !== 'ALLOW') continue;
-      allows++;
-      const r = authMatches(u.groups, c);
-      const key = u.members[0]!.key;
-      if (r >= 0) return { ...base, decision: 'ALLOW', policy: key, action: 'ALLOW', ruleIndex: r, reason: 'allowed', message: `allowed by ALLOW policy ${key} group ${r}` };
+    for (const list of all) {
+      for (const u of list) {
+        if (u.dryRun || u.action !== 'ALLOW') continue;
+        allows++;
+        if (c.id === null && u.needsId) continue;
+        const r = authMatches(u.groups, c);
+        const key = u.members[0]!.key;
+        if (r >= 0) return mk('ALLOW', key, 'ALLOW', r, 'allowed', `allowed by ALLOW policy ${key} group ${r}`);
+      }
     }
-    if (allows === 0) return { ...base, decision: 'ALLOW', policy: null, action: null, ruleIndex: null, reason: 'no-allow-policies', message: 'allowed: no ALLOW policy applies' };
-    return { ...base, decision: 'DENY', policy: null, action: null, ruleIndex: null, reason: 'not-allowed', message: 'denied: allow policies exist, but none allowed' };
+    if (allows === 0) return mk('ALLOW', null, null, null, 'no-allow-policies', 'allowed: no ALLOW policy applies');
+    return mk('DENY', null, null, null, 'not-allowed', 'denied: allow policies exist, but none allowed');
   }
 }

@@ -236,6 +236,11 @@ t.test('randomized: the wire-form evaluator agrees with l4 mode', async (t) => {
         source: { principal: pick(IDS), ip: pick(REQ_IPS) },
       };
       const want = l4.evaluate(req);
+      const { trace: _trace, ...traced } = l4.evaluate(req, { trace: true });
+      if (JSON.stringify(traced) !== JSON.stringify(want)) {
+        t.fail(`seed ${seed} iteration ${iter}: fast path and traced path disagree`, { policies: raws, request: req, want, traced });
+        return;
+      }
       const got = wire.check(
         { srcIdentity: req.source!.principal ?? null, srcIp: req.source!.ip!, dstIp: req.destination.ip!, dstPort: req.destination.port! },
         { namespace: req.destination.namespace, authorizationPolicies: workloadPolicyNames(policies, req.destination, { enableDryRun: true }) },

@@ -1,0 +1,175 @@
+#!/usr/bin/env node
+// B10 (shared/reference/performance-anchors.md): AuthorizationPolicy decisions per second, single thread.
+//   - l4 and l7 modes with 10, 1,000 and 10,000 policies spread over 100 namespaces (realistic selectors: a handful
+//     apply to each destination), a pool of 1,024 varied requests;
+//   - upstream ztunnel's own bench shape (benches/throughput.rs `rbac`): 10,000 GLOBAL DENY policies × 10 rules
+//     (namespace/principal prefix/suffix/exact, src/dst CIDR 198.51.100.0/24, port 0), none matching, plaintext
+//     127.0.0.1 → 127.0.0.2:12345; run through the l4 engine (as AuthorizationPolicies) and the wire evaluator
+//     (as istio.security.Authorization, exactly ztunnel's structure); plus a variant whose 10,000 bodies all differ;
+//   - compile time for 10,000 policies (validation + compile, and compile alone).
+// Usage: node benchmarks/rbac/index.mjs [--smoke] [--json]   (imports the BUILT @amesh/rbac: npx tsc -b packages/rbac)
+import { createAuthorizer, loadPolicies, WireAuthorizer, emptyMatch } from '@amesh/rbac';
+
+const smoke = process.argv.includes('--smoke');
+const asJson = process.argv.includes('--json');
+const SECONDS = smoke ? 0.05 : 2;
+const results = [];
+
+// Deterministic PRNG so every run measures the same policies and requests.
+function rng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let x = a;
+    x = Math.imul(x ^ (x >>> 15), x | 1);
+    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const NS = 100;
+const APPS = 10;
+const ap = (name, ns, spec) => ({ apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: { name, namespace: ns }, spec });
+
+/** n policies over 100 namespaces: per namespace, selector policies for its apps (ALLOW, some DENY) and a few namespace-wide ones. */
+function realisticPolicies(n, l7) {
+  const r = rng(n * 7 + (l7 ? 1 : 0));
+  const pick = (xs) => xs[Math.floor(r() * xs.length)];
+  const out = [];
+  for (let i = 0; i < n; i++) {
+    const ns = `ns-${i % NS}`;
+    const app = `app-${Math.floor(i / NS) % APPS}`;
+    const kind = r();
+    const deny = kind < 0.2;
+    const nsWide = Math.floor(i / NS) >= APPS && kind > 0.9; // only beyond 1,000 policies: namespace-wide extras
+    const peerNs = `ns-${Math.floor(r() * NS)}`;
+    const from = [{ source: { principals: [`cluster.local/ns/${peerNs}/sa/${pick(['frontend', 'api', 'batch'])}`, `cluster.local/ns/${peerNs}/sa/app-*`] } }, { source: { namespaces: [`ns-${Math.floor(r() * NS)}`] } }];
+    const rule = { from, to: [{ operation: { ports: [pick(['8080', '9090', '80'])], ...(l7 ? { methods: [pick(['GET', 'POST'])], paths: [pick(['/api/*', '/v1/items', '*/health'])] } : {}) } }] };
+    if (l7 && r() < 0.5) rule.when = [{ key: 'request.headers[x-tenant]', values: [`tenant-${Math.floor(r() * 10)}`] }];
+    const spec = { action: deny ? 'DENY' : 'ALLOW', rules: deny ? [{ from: [{ source: { ipBlocks: [`203.0.${Math.floor(r() * 255)}.0/24`] } }] }] : [rule] };
+    if (!nsWide) spec.selector = { matchLabels: { app } };
+    out.push(ap(`p-${i}`, ns, spec));
+  }
+  return out;
+}
+
+function requests(l7) {
+  const r = rng(42);
+  const pick = (xs) => xs[Math.floor(r() * xs.length)];
+  return Array.from({ length: 1024 }, () => {
+    const peerNs = `ns-${Math.floor(r() * NS)}`;
+    const req = {
+      destination: { namespace: `ns-${Math.floor(r() * NS)}`, labels: { app: `app-${Math.floor(r() * APPS)}`, version: 'v1' }, ip: `10.${Math.floor(r() * 255)}.0.2`, port: Number(pick(['8080', '9090', '80'])) },
+      source: { principal: `cluster.local/ns/${peerNs}/sa/${pick(['frontend', 'api', 'batch', 'app-1'])}`, ip: `10.${Math.floor(r() * 255)}.1.1` },
+    };
+    if (l7) req.http = { method: pick(['GET', 'POST']), path: pick(['/api/items?x=1', '/v1/items', '/x/health', '/a/./b/../api/z']), host: 'svc.ns.svc.cluster.local:8080', headers: { 'x-tenant': `tenant-${Math.floor(r() * 10)}`, 'user-agent': 'bench' } };
+    return req;
+  });
+}
+
+/** Runs fn(i) in batches for `SECONDS`; returns decisions/s, and p99 of single-decision latency from a sample. */
+function measure(fn) {
+  const warm = performance.now(); // warm up the JIT: 20,000 calls or 0.3 s, whichever comes first
+  for (let i = 0; i < 20000 && (i & 255 || performance.now() - warm < 300); i++) fn(i);
+  let n = 0;
+  const start = process.hrtime.bigint();
+  const budget = BigInt(Math.round(SECONDS * 1e9));
+  let elapsed = 0n;
+  let batch = 256;
+  while (elapsed < budget) {
+    for (let i = 0; i < batch; i++) fn(n + i);
+    n += batch;
+    elapsed = process.hrtime.bigint() - start;
+    if (elapsed < budget / 20n) batch *= 2;
+  }
+  const perSec = n / (Number(elapsed) / 1e9);
+  const sample = Math.max(100, Math.min(smoke ? 200 : 20000, Math.round(perSec * (smoke ? 0.05 : 0.5))));
+  const lat = new Float64Array(sample);
+  for (let i = 0; i < sample; i++) {
+    const t0 = process.hrtime.bigint();
+    fn(i);
+    lat[i] = Number(process.hrtime.bigint() - t0);
+  }
+  lat.sort();
+  return { perSec, p99us: lat[Math.floor(sample * 0.99)] / 1000, n };
+}
+
+function report(name, target, m, extra = {}) {
+  const row = { name, decisionsPerSec: Math.round(m.perSec), p99us: Number(m.p99us.toFixed(2)), target, ...extra };
+  results.push(row);
+  if (!asJson) process.stdout.write(`${name.padEnd(58)} ${String(row.decisionsPerSec).padStart(10)}/s  p99 ${String(row.p99us).padStart(7)} µs   ${target}${extra.note ? `  (${extra.note})` : ''}\n`);
+}
+
+// ---- l4 / l7 at 10, 1,000, 10,000 policies ----------------------------------------------------------------------
+for (const mode of ['l4', 'l7']) {
+  const reqs = requests(mode === 'l7');
+  for (const n of [10, 1000, 10000]) {
+    const a = createAuthorizer(realisticPolicies(n, mode === 'l7'), { mode });
+    const m = measure((i) => a.evaluate(reqs[i & 1023]));
+    const target = n === 1000 ? (mode === 'l4' ? 'target ≥1,000,000/s' : 'target ≥300,000/s') : '';
+    const allowed = reqs.filter((q) => a.evaluate(q).decision === 'ALLOW').length;
+    report(`${mode} ${n.toLocaleString('en-US')} policies / 100 namespaces`, target, m, { note: `${Math.round((100 * allowed) / reqs.length)}% of requests allowed` });
+  }
+}
+
+// ---- ztunnel's bench shape: 10,000 global DENY × 10 rules, none matching -------------------------------------------
+const N_POL = 10000;
+const N_RULES = 10;
+const NET = '198.51.100.0/24';
+function ztunnelShapePolicies(distinct) {
+  return Array.from({ length: N_POL }, (_x, i) => {
+    const v = (s) => (distinct ? `${s}-${i}` : s);
+    const rule = {
+      from: [{ source: { namespaces: [`${v('random-prefix-2b123')}*`, `*${v('random-postix-2b723')}`, v('random-exac-2bc13')], principals: [`${v('random-prefix-2b123')}*`, `*${v('random-postix-2b723')}`, v('random-exac-2bc13')], ipBlocks: [NET] } }],
+      to: [{ operation: { ports: ['0'] } }],
+      when: [{ key: 'destination.ip', values: [NET] }],
+    };
+    return ap(`policy-${i}`, 'istio-system', { action: 'DENY', rules: Array.from({ length: N_RULES }, () => rule) });
+  });
+}
+const zReq = { destination: { namespace: 'default', labels: {}, ip: '127.0.0.2', port: 12345 }, source: { principal: null, ip: '127.0.0.1' } };
+for (const distinct of [false, true]) {
+  const a = createAuthorizer(ztunnelShapePolicies(distinct), { mode: 'l4' });
+  const m = measure(() => a.evaluate(zReq));
+  if (a.evaluate(zReq).decision !== 'ALLOW') throw new Error('ztunnel shape must not match');
+  report(`l4 engine, 10k global DENY × 10 rules${distinct ? ' (all bodies differ)' : ''}`, distinct ? '' : 'target ≥10,000/s (naive: 71/s)', m);
+}
+function ztunnelShapeWire(distinct) {
+  const addr = { address: new Uint8Array([198, 51, 100, 0]), length: 24 };
+  return Array.from({ length: N_POL }, (_x, i) => {
+    const v = (s) => (distinct ? `${s}-${i}` : s);
+    const sm = [{ prefix: v('random-prefix-2b123') }, { suffix: v('random-postix-2b723') }, { exact: v('random-exac-2bc13') }];
+    const match = { ...emptyMatch(), namespaces: sm, principals: sm, sourceIps: [addr], destinationIps: [addr], destinationPorts: [0] };
+    return { name: `policy ${i}`, namespace: 'default', scope: 'GLOBAL', action: 'DENY', dryRun: false, groups: Array.from({ length: N_RULES }, () => ({ rules: [{ matches: [match] }] })) };
+  });
+}
+const conn = { srcIdentity: null, srcIp: '127.0.0.1', dstIp: '127.0.0.2', dstPort: 12345 };
+const wl = { namespace: 'default', authorizationPolicies: [] };
+for (const distinct of [false, true]) {
+  const w = new WireAuthorizer(ztunnelShapeWire(distinct));
+  const m = measure(() => w.check(conn, wl));
+  report(`wire (ztunnel algebra), 10k global DENY × 10 rules${distinct ? ' (all differ)' : ''}`, distinct ? '' : 'target ≥10,000/s', m);
+}
+
+// ---- compile time -----------------------------------------------------------------------------------------------
+for (const mode of ['l4', 'l7']) {
+  const raw = realisticPolicies(10000, mode === 'l7');
+  const t0 = performance.now();
+  const parsed = loadPolicies(raw);
+  const t1 = performance.now();
+  createAuthorizer(parsed, { mode });
+  const t2 = performance.now();
+  const row = { name: `compile 10,000 policies (${mode})`, validateMs: Number((t1 - t0).toFixed(1)), compileMs: Number((t2 - t1).toFixed(1)), totalMs: Number((t2 - t0).toFixed(1)), target: 'target < 1,000 ms' };
+  results.push(row);
+  if (!asJson) process.stdout.write(`${row.name.padEnd(58)} validate ${row.validateMs} ms + compile ${row.compileMs} ms = ${row.totalMs} ms   ${row.target}\n`);
+}
+{
+  const raw = ztunnelShapePolicies(true);
+  const t0 = performance.now();
+  createAuthorizer(raw, { mode: 'l4' });
+  const ms = performance.now() - t0;
+  results.push({ name: 'compile 10,000 × 10-rule DENY policies, all differ (l4)', totalMs: Number(ms.toFixed(1)) });
+  if (!asJson) process.stdout.write(`${'compile 10,000 × 10-rule DENY policies, all differ (l4)'.padEnd(58)} ${ms.toFixed(1)} ms\n`);
+}
+
+if (asJson) process.stdout.write(JSON.stringify({ node: process.versions.node, smoke, results }, null, 2) + '\n');
