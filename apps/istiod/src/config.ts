@@ -24,6 +24,8 @@ export interface AppConfig {
   statusDir: string | undefined;
   debounceMs: number;
   enableDryRun: boolean;
+  /** Kubernetes mode: the image of rendered waypoint Deployments ("" = do not deploy waypoints). */
+  waypointImage: string;
   logLevel: string;
   logFormat: 'json' | 'plain';
 }
@@ -48,6 +50,7 @@ export const SETTINGS = [
   ['STATUS_DIR', '--status-dir', '', 'where to write waypoints.json (default <config-dir>/.status in directory mode)'],
   ['PILOT_DEBOUNCE_AFTER', '--debounce-ms', '100', 'xDS push debounce in ms'],
   ['AMBIENT_ENABLE_DRY_RUN_AUTHORIZATION_POLICY', '--enable-dry-run', 'false', 'send dry-run AuthorizationPolicies to ztunnel'],
+  ['WAYPOINT_IMAGE', '--waypoint-image', 'ghcr.io/amesh/waypoint:latest', 'Kubernetes mode: image of the waypoint Deployments istiod renders and applies ("" = do not deploy)'],
   ['LOG_LEVEL', '--log-level', 'info', 'trace, debug, info, warn, error'],
   ['LOG_FORMAT', '--log-format', 'plain', 'plain (upstream-style lines) or json (pino)'],
 ] as const;
@@ -134,6 +137,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, a
     statusDir: opt('--status-dir') ?? (configDir ? `${configDir.replace(/\/$/, '')}/.status` : undefined),
     debounceMs: Number(debounce),
     enableDryRun: bool('--enable-dry-run'),
+    waypointImage: setting('--waypoint-image'),
     logLevel,
     logFormat: logFormat as 'json' | 'plain',
   };

@@ -3,8 +3,8 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { DirectorySource, KubeApiSource, loadKubeConfig, StateDirectory, type ObjectSource } from '@amesh/kube';
-import { build, type Istiod, type Logger } from '@amesh/istiod';
+import { DirectorySource, KubeApiSource, KubeApiWriter, loadKubeConfig, StateDirectory, type ObjectSource } from '@amesh/kube';
+import { build, WaypointReconciler, type Istiod, type Logger } from '@amesh/istiod';
 import { CertificateAuthority, loadPluginCa, PLUGIN_CA_FILES, staticTokenVerifier, type TokenVerifier } from '@amesh/spiffe';
 import type { AppConfig } from './config.js';
 
@@ -51,6 +51,7 @@ export interface Running {
 export async function startDaemon(cfg: AppConfig, log: Logger): Promise<Running> {
   let source: ObjectSource;
   let fileProblems: (() => { file: string; problems: string[] }[]) | undefined;
+  let waypointDeployer: WaypointReconciler | undefined;
   if (cfg.configDir) {
     const dir = new DirectorySource({ dir: cfg.configDir, logger: log.child({ component: 'config-dir' }) });
     fileProblems = () => dir.problems();
@@ -59,6 +60,14 @@ export async function startDaemon(cfg: AppConfig, log: Logger): Promise<Running>
   } else {
     const kubeConfig = await loadKubeConfig({ ...(cfg.kubeconfig ? { kubeconfigPath: cfg.kubeconfig } : {}), inCluster: cfg.inCluster });
     source = new KubeApiSource({ kubeConfig, logger: log.child({ component: 'kube' }) });
+    if (cfg.waypointImage) {
+      const istiodAddress = `istiod.${cfg.rootNamespace}.svc:${cfg.secureXdsPort || 15012}`;
+      waypointDeployer = new WaypointReconciler({
+        writer: new KubeApiWriter({ kubeConfig, fieldManager: 'istiod' }),
+        render: { image: cfg.waypointImage, xdsAddress: istiodAddress, caAddress: istiodAddress, clusterId: cfg.clusterId, trustDomain: cfg.trustDomain },
+        logger: log,
+      });
+    }
     log.info({ server: kubeConfig.getCurrentCluster()?.server, inCluster: cfg.inCluster }, 'Kubernetes mode');
   }
   const ca = await loadOrCreateCa(cfg.caDir, cfg.trustDomain, log.child({ component: 'ca' }));
@@ -76,6 +85,7 @@ export async function startDaemon(cfg: AppConfig, log: Logger): Promise<Running>
     enableDryRun: cfg.enableDryRun,
     ...(cfg.statusDir ? { statusDir: cfg.statusDir } : {}),
     ...(fileProblems ? { fileProblems } : {}),
+    ...(waypointDeployer ? { waypointDeployer } : {}),
     ...(writer ? { writeFileAtomic: (p: string, d: string) => writer.writeFileAtomic(p, d) } : {}),
   });
   if (cfg.rootCertOut) await writeAtomic(cfg.rootCertOut, istiod.rootCertPem);

@@ -30,3 +30,4 @@ export { AmbientIndex, type AmbientIndexOptions, type IndexChanges } from './amb
 export { ConfigController, type ConfigControllerOptions, type ConfigStatusEntry } from './controller.js';
 export { build, waypointStatus, type Istiod, type IstiodConfig } from './server.js';
 export { silentLogger, type Logger } from './logger.js';
+export { renderWaypoint, WaypointReconciler, MANAGED_LABEL, MANAGED_VALUE, type ObjectWriter, type WaypointRenderOptions } from './waypoints.js';

@@ -51,6 +51,8 @@ export interface IstiodConfig {
   fileProblems?: () => { file: string; problems: string[] }[];
   /** istiod AMBIENT_ENABLE_DRY_RUN_AUTHORIZATION_POLICY. */
   enableDryRun?: boolean;
+  /** Kubernetes mode: deploy waypoints (e.g. a WaypointReconciler over KubeApiWriter); called on start and on changes. */
+  waypointDeployer?: { reconcile(waypoints: readonly Waypoint[]): Promise<void> };
   /** Write files atomically (injected so the core does no path logic of its own); default: temp + rename. */
   writeFileAtomic?: (path: string, data: string) => Promise<void>;
 }
@@ -117,6 +119,7 @@ export async function build(config: IstiodConfig): Promise<Istiod> {
   const writeAtomic = config.writeFileAtomic ?? defaultWriteAtomic;
   let writingWaypoints: Promise<void> = Promise.resolve();
   const publishWaypoints = () => {
+    config.waypointDeployer?.reconcile(index.waypoints()).catch((err: unknown) => log.error({ err }, 'waypoint deployment failed'));
     if (!config.statusDir) return;
     const body = JSON.stringify({ waypoints: index.waypoints().map(waypointStatus) }, null, 2) + '\n';
     const path = `${config.statusDir.replace(/\/$/, '')}/waypoints.json`;

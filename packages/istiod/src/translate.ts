@@ -60,6 +60,8 @@ export interface Waypoint {
   serviceName: string;
   /** The identity the waypoint's pods should run as. */
   serviceAccount: string;
+  /** The Gateway's uid (owner of rendered objects). */
+  uid?: string;
   warnings: string[];
 }
 
@@ -92,6 +94,7 @@ export function waypointFromGateway(gw: KubeObject, mesh: MeshContext, serviceEx
   } else {
     return undefined;
   }
+  if (md.uid) wp.uid = md.uid;
   const addresses = ((gw.status as { addresses?: { type?: string; value?: string }[] } | undefined)?.addresses ?? []).filter((a) => a && typeof a.value === 'string' && a.value !== '');
   const host = addresses.find((a) => a.type === 'Hostname');
   const ip = addresses.find((a) => a.type === undefined || a.type === 'IPAddress');
