@@ -16,6 +16,7 @@ export interface DaemonConfig {
   cniNetDir: string;
   cniBinDir: string;
   podWaitMs: number;
+  reconcileIntervalMs: number;
   logLevel: string;
   logFormat: 'json' | 'plain';
 }
@@ -33,6 +34,7 @@ export const SETTINGS = [
   ['CNI_NET_DIR', '--cni-net-dir', '/etc/cni/net.d', 'the CNI configuration directory (install mode)'],
   ['CNI_BIN_DIR', '--cni-bin-dir', '/opt/cni/bin', 'the CNI plugin directory (install mode)'],
   ['POD_WAIT_MS', '--pod-wait-ms', '5000', 'how long a CNI ADD waits for the pod object'],
+  ['RECONCILE_INTERVAL_MS', '--reconcile-interval-ms', '30000', 'full reconcile period (repairs drift); 0 = only at start'],
   ['LOG_LEVEL', '--log-level', 'info', 'trace, debug, info, warn, error'],
   ['LOG_FORMAT', '--log-format', 'plain', 'plain (upstream-style lines) or json (pino)'],
 ] as const;
@@ -110,6 +112,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, a
     cniNetDir: get('CNI_NET_DIR') ?? '/etc/cni/net.d',
     cniBinDir: get('CNI_BIN_DIR') ?? '/opt/cni/bin',
     podWaitMs: int('POD_WAIT_MS', 5000, 0),
+    reconcileIntervalMs: int('RECONCILE_INTERVAL_MS', 30000, 0),
     logLevel: level,
     logFormat: format as 'json' | 'plain',
   };

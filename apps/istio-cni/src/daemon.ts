@@ -62,6 +62,7 @@ export async function startDaemon(cfg: DaemonConfig, logger: Logger, deps: { run
     stateDir: cfg.agentDir,
     ...(cfg.ready ? { admin: cfg.ready } : {}),
     podWaitMs: cfg.podWaitMs,
+    reconcileIntervalMs: cfg.reconcileIntervalMs,
     logger,
   });
   let watcher: { close(): void } | undefined;

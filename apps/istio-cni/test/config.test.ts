@@ -16,6 +16,7 @@ t.test('defaults', async (t) => {
     cniNetDir: '/etc/cni/net.d',
     cniBinDir: '/opt/cni/bin',
     podWaitMs: 5000,
+    reconcileIntervalMs: 30000,
     logLevel: 'info',
     logFormat: 'plain',
   });

@@ -40,6 +40,11 @@ export interface AgentConfig {
   admin?: { host: string; port: number };
   /** How long a CNI ADD waits for the pod object to appear (ms, default 5000). */
   podWaitMs?: number;
+  /**
+   * Re-run the full reconcile this often (ms; 0 or unset = only at start). Repairs drift such as another
+   * component inserting its PREROUTING jump ahead of ours, or a rule deleted by hand.
+   */
+  reconcileIntervalMs?: number;
   logger?: Logger;
 }
 
@@ -107,6 +112,7 @@ class Agent implements NodeAgent {
   #ready = false;
   #closed = false;
   #server: Server | undefined;
+  #timer: NodeJS.Timeout | undefined;
   #admin: Server | undefined;
   adminAddress: AddressInfo | undefined;
 
@@ -146,6 +152,12 @@ class Agent implements NodeAgent {
     this.metrics.ready = 1;
     for (const w of this.#readyWaiters) w.resolve();
     this.#readyWaiters.clear();
+    if (this.#cfg.reconcileIntervalMs) {
+      this.#timer = setInterval(() => {
+        this.reconcile().catch(() => undefined);
+      }, this.#cfg.reconcileIntervalMs);
+      this.#timer.unref();
+    }
     this.#log.info({ redirected: this.#redirected.size, socket: this.#cfg.socketPath }, 'istio-cni node agent ready');
   }
 
@@ -496,6 +508,7 @@ class Agent implements NodeAgent {
     if (this.#closed) return;
     this.#closed = true;
     this.metrics.ready = 0;
+    if (this.#timer) clearInterval(this.#timer);
     for (const w of this.#readyWaiters) w.reject(new CniError(CniErrorCode.CLOSED));
     this.#readyWaiters.clear();
     await this.#cfg.source.close();

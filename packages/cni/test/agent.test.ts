@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -23,7 +23,7 @@ const pod = (name: string, ip: string, extra: Partial<PodInfo> = {}): PodInfo =>
   ...extra,
 });
 
-async function setup(t: Tap.Test, opts: { source?: MemorySource; kernel?: FakeKernel; dir?: string; config?: Partial<AgentConfig> } = {}) {
+async function setup(t: Test, opts: { source?: MemorySource; kernel?: FakeKernel; dir?: string; config?: Partial<AgentConfig> } = {}) {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'amt-cni-agent-'));
   if (!opts.dir) t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const source = opts.source ?? new MemorySource();
@@ -244,4 +244,26 @@ t.test('start-up failure of the base rules closes everything', async (t) => {
   const kernel = new FakeKernel();
   kernel.fail = (argv) => argv[0] === 'iptables-restore';
   await t.rejects(setup(t, { kernel }), { code: 'CNI_ERR_REDIRECTION' });
+});
+
+t.test('periodic reconcile repairs drift', async (t) => {
+  const source = new MemorySource();
+  source.setNamespace('demo', { 'istio.io/dataplane-mode': 'ambient' });
+  source.setPod(pod('web', '10.22.0.5'));
+  const kernel = new FakeKernel();
+  const { agent } = await setup(t, { source, kernel, config: { reconcileIntervalMs: 5 } });
+  t.same(kernel.members(), ['10.22.0.5']);
+  // Someone removes our entry by hand: the next periodic reconcile puts it back.
+  const repaired = new Promise<void>((resolve) => {
+    const orig = kernel.run.bind(kernel);
+    kernel.run = async (argv) => {
+      const r = await orig(argv);
+      if (argv[0] === 'ipset' && argv[1] === 'add') resolve();
+      return r;
+    };
+  });
+  kernel.sets.get('amesh-pods-v4')!.delete('10.22.0.5');
+  await repaired;
+  await agent.settled();
+  t.same(kernel.members(), ['10.22.0.5']);
 });

@@ -1,11 +1,11 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findPrimaryConfig, installCniConfig, pluginShim, uninstallCniConfig, watchCniConfig, type InstallResult } from '../src/install.js';
 import { captureLogger } from './fixtures/logger.js';
 
-function dirs(t: Tap.Test) {
+function dirs(t: Test) {
   const root = mkdtempSync(join(tmpdir(), 'amt-cni-install-'));
   t.teardown(() => rmSync(root, { recursive: true, force: true }));
   return { root, confDir: join(root, 'net.d'), binDir: join(root, 'bin') };

@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +13,7 @@ const prevResult = {
   routes: [{ dst: '0.0.0.0/0' }],
 };
 
-function setup(t: Tap.Test) {
+function setup(t: Test) {
   const dir = mkdtempSync(join(tmpdir(), 'amt-cni-plugin-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const cache = join(dir, 'enrollment.json');
