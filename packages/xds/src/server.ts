@@ -204,6 +204,8 @@ export class AdsServer extends EventEmitter {
   readonly #cache: ResourceCache;
   readonly #log: Logger;
   readonly #gens = new Map<string, Generator>();
+  /** Types served by a caller's generator: visibility may differ per connection, so wildcard watches track names. */
+  readonly #custom = new Set<string>();
   readonly #debounceMs: number;
   readonly #timers: Timers;
   readonly #clock: () => number;
@@ -240,7 +242,10 @@ export class AdsServer extends EventEmitter {
     this.#cache = opts.cache;
     this.#log = (opts.logger ?? silentLogger).child({ component: 'ads-server' });
     for (const t of opts.types ?? [ADDRESS_TYPE_URL, AUTHORIZATION_TYPE_URL, WORKLOAD_TYPE_URL]) this.#gens.set(t, this.#cacheGenerator(t));
-    for (const [t, g] of Object.entries(opts.generators ?? {})) this.#gens.set(t, g);
+    for (const [t, g] of Object.entries(opts.generators ?? {})) {
+      this.#gens.set(t, g);
+      this.#custom.add(t);
+    }
     this.#debounceMs = opts.debounceMs ?? 100;
     this.#timers = opts.timers ?? realTimers;
     this.#clock = opts.clock ?? Date.now;
@@ -272,7 +277,7 @@ export class AdsServer extends EventEmitter {
       id: c.id, kind: c.kind, peer: c.peer, node: c.node, identity: c.identity, connectedAt: c.connectedAt, blocked: c.blocked,
       watches: [...c.watches.values()].map((w) => ({
         typeUrl: w.typeUrl, wildcard: w.wildcard, subscribed: c.kind === 'delta' ? [...w.explicit.keys()] : [...w.names],
-        resources: c.kind === 'delta' && w.wildcard ? this.#size(w.typeUrl, c) : w.sent.size,
+        resources: c.kind === 'delta' && w.wildcard && !this.#custom.has(w.typeUrl) ? this.#size(w.typeUrl, c) : w.sent.size,
         pending: w.pending.size + (w.sotwDirty ? 1 : 0) + (w.cursor ? 1 : 0), outstandingNonces: w.outstanding.size,
         lastSentNonce: w.lastSentNonce, lastAckedNonce: w.lastAckedNonce, lastAckAt: w.lastAckAt, acks: w.acks, nacks: w.nacks,
         lastNack: w.lastNack, state: w.outstanding.size > 0 || !w.lastAnswer ? 'PENDING' : w.lastAnswer,
@@ -452,7 +457,7 @@ export class AdsServer extends EventEmitter {
           if (w.sent.get(r.name) !== r.version) w.pending.set(r.name, r);
         }
         for (const n of w.sent.keys()) if (!live.has(n) && !w.explicit.has(n)) w.pending.set(n, null);
-        w.sent.clear();
+        if (!this.#custom.has(typeUrl)) w.sent.clear();
       }
     } else if (first) {
       // Not wildcard: what the client says it holds must still exist and be current.
@@ -609,10 +614,12 @@ export class AdsServer extends EventEmitter {
           continue;
         }
         if (w.wildcard) {
+          const custom = this.#custom.has(typeUrl);
           for (const name of names) {
             const r = gen.get(name, conn);
             if (r && r.name === name) w.pending.set(name, r);
-            else if (!r && !w.explicit.has(name)) w.pending.set(name, null);
+            // With the cache as generator a miss means deleted; with a custom one, only what the client holds goes.
+            else if (!r && !w.explicit.has(name) && (!custom || w.sent.has(name) || w.pending.get(name))) w.pending.set(name, null);
           }
         }
         if (w.explicit.size > 0) for (const key of keys) if (w.explicit.has(key)) this.#consider(conn, w, gen, key);
@@ -676,7 +683,7 @@ export class AdsServer extends EventEmitter {
     const removed: string[] = [];
     let fieldsBytes = 0;
     let size = 0;
-    const track = !w.wildcard;
+    const track = !w.wildcard || this.#custom.has(w.typeUrl);
     for (const [name, r] of w.pending) {
       const add = r ? r.resourceField.length : fieldSize(Buffer.byteLength(name));
       if (size > 0 && size + add > this.#maxBytes) break;
@@ -710,6 +717,7 @@ export class AdsServer extends EventEmitter {
       size += r.resourceField.length;
       fields.push(r.resourceField);
       fieldsBytes += r.resourceField.length;
+      if (track) w.sent.set(r.name, r.version);
     }
     const resources = fields;
     w.mustAnswer = false;

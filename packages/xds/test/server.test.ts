@@ -453,3 +453,37 @@ t.test('auth hook: mTLS peer certificate (real TLS, openssl-made certificates)',
   t.equal(st.code, grpc.status.UNAUTHENTICATED);
   t.match(st.details, /spiffe:\/\/cluster.local\/ns\/default\/sa\/other is not a ztunnel/);
 });
+
+t.test('a pluggable generator filters per connection', async (t) => {
+  const cache = new ResourceCache();
+  cache.setAddress(wl(1));
+  cache.setAddress(wl(2));
+  // Only workloads on "my" node: the node id names the node in its second segment.
+  const gen = {
+    all: (c: { node: { id: string } }) => [...cache.list(ADDRESS_TYPE_URL)].filter((r) => r.name.endsWith(c.node.id.split('~')[1]!)),
+    get: (n: string, c: { node: { id: string } }) => {
+      const r = cache.get(ADDRESS_TYPE_URL, n);
+      return r && r.name.endsWith(c.node.id.split('~')[1]!) ? r : undefined;
+    },
+  };
+  const srv = await listenAds({ cache, debounceMs: 0, generators: { [ADDRESS_TYPE_URL]: gen } });
+  t.teardown(() => srv.close());
+  const s = delta(srv.port);
+  t.teardown(() => s.close());
+  s.send({ node: { id: 'ztunnel~p2~x~y' }, typeUrl: ADDRESS_TYPE_URL, resourceNamesSubscribe: ['*'] });
+  const r = await s.next();
+  t.same(names(r), ['Kubernetes//Pod/default/p2']);
+  s.send({ typeUrl: ADDRESS_TYPE_URL, responseNonce: r.nonce });
+  t.equal(srv.ads.connections()[0]!.watches[0]!.resources, 1);
+  cache.setAddress(wl(1, { status: 'UNHEALTHY' }));
+  cache.setAddress(wl(2, { status: 'UNHEALTHY' }));
+  const r2 = await s.next();
+  t.same(names(r2), ['Kubernetes//Pod/default/p2']);
+  t.same(r2.removedResources, [], 'a change this connection cannot see is not sent');
+  // Leaving visibility is a removal: p2 moves to another node.
+  cache.setAddress({ workload: makeWorkload({ uid: 'Kubernetes//Pod/default/p2-moved', addresses: ['10.0.0.2'] }) });
+  cache.deleteAddress('Kubernetes//Pod/default/p2');
+  const r3 = await s.next();
+  t.same(r3.resources, []);
+  t.same(r3.removedResources, ['Kubernetes//Pod/default/p2']);
+});
