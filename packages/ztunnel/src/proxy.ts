@@ -512,6 +512,9 @@ export class Proxy {
       return;
     }
     const source = this.trustedSource(req.headers.forwarded, req.peerIdentity, peerIp);
+    // `forwarded: host=` is only a hint for telemetry (destination_service), used when the workload serves it
+    const host = req.headers.forwarded ? /;\s*host="?([^";,]+)"?/.exec(req.headers.forwarded)?.[1] : undefined;
+    const service = host ? this.state.servicesOf(dstWorkload).find((svc) => svc.hostname === host) : undefined;
     const result = await this.inbound({
       peerIdentity: req.peerIdentity,
       policySrcIp: source ? source.ip : peerIp,
@@ -521,7 +524,7 @@ export class Proxy {
       target: { ip: localIp, port: req.authority.port },
       hboneAddr: `${req.authority.host}:${req.authority.port}`,
       dstAddr,
-      service: undefined,
+      service,
     });
     if (!result.ok) {
       req.reject(result.status);

@@ -5,6 +5,8 @@ import http from 'node:http';
 import net, { type AddressInfo, type Server, type Socket } from 'node:net';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
+import { HbonePool, HboneServer } from '@amesh/hbone';
+import type { Svid } from '@amesh/spiffe';
 import type { ZtunnelConfig, ZtunnelPorts } from './config.js';
 import { ZtunnelError, ZtunnelErrorCode } from './errors.js';
 import { Metrics } from './metrics.js';
@@ -79,8 +81,33 @@ export async function build(config: ZtunnelConfig, deps: ZtunnelDeps): Promise<Z
   const log = deps.logger.child({ component: 'ztunnel' });
   const state = deps.state ?? new ProxyState({ nodeName: config.nodeName });
   const metrics = new Metrics({ version: deps.version ?? 'unknown' });
+  // HBONE needs certificates: with an identity provider and no injected transport, use @amesh/hbone's pool/server
+  let pool: HbonePool | undefined;
+  let dialer = deps.hboneDialer;
+  if (!dialer && deps.identities) {
+    const p = new HbonePool({ logger: deps.logger, connectTimeoutMs: config.connectTimeoutMs, idleTimeoutMs: config.poolIdleTimeoutMs });
+    pool = p;
+    dialer = {
+      async connect(req) {
+        const tunnel = await p.connect({
+          source: req.svid, destination: { address: req.ip, port: req.port }, expectedIdentities: req.identities,
+          authority: req.authority, headers: req.headers,
+        });
+        return tunnel.stream;
+      },
+    };
+  }
+  let acceptorFactory = deps.hboneAcceptor;
+  if (!acceptorFactory && deps.identities) {
+    acceptorFactory = (handler, certificateFor) =>
+      new HboneServer({
+        logger: deps.logger,
+        identity: async (local) => (await certificateFor(local)) as Svid | undefined,
+        handler: (tunnel) => handler(tunnel),
+      });
+  }
   const proxy = new Proxy({
-    config, state, metrics, logger: deps.logger, identities: deps.identities, hbone: deps.hboneDialer,
+    config, state, metrics, logger: deps.logger, identities: deps.identities, hbone: dialer,
     hboneDialPort: deps.hboneDialPort, ...(deps.random ? { random: deps.random } : {}),
   });
   const servers: { name: string; server: Server }[] = [];
@@ -121,13 +148,13 @@ export async function build(config: ZtunnelConfig, deps: ZtunnelDeps): Promise<Z
   try {
     await bind('outbound', tcpServer((s) => void proxy.outbound(s, { ip: s.remoteAddress ?? '', port: s.remotePort ?? 0 }, origDst(s))), config.captureBindAddress, config.transparent);
     await bind('inboundPlaintext', tcpServer((s) => void proxy.inboundPlaintext(s)), config.captureBindAddress, config.transparent);
-    if (config.ports.hbone !== null && deps.hboneAcceptor) {
+    if (config.ports.hbone !== null && acceptorFactory) {
       const certificateFor = async (local: { address: string }) => {
         const w = state.localWorkloadByIp(config.network, local.address);
         if (!w || !deps.identities) return undefined;
         return deps.identities.svid(workloadIdentity(w));
       };
-      hboneAcceptor = deps.hboneAcceptor((req) => proxy.inboundHbone(req), certificateFor);
+      hboneAcceptor = acceptorFactory((req) => proxy.inboundHbone(req), certificateFor);
       const acceptor = hboneAcceptor;
       await bind('hbone', net.createServer({ pauseOnConnect: true, noDelay: true }, (s) => {
         s.on('error', () => {});
@@ -228,6 +255,7 @@ export async function build(config: ZtunnelConfig, deps: ZtunnelDeps): Promise<Z
         for (const s of sockets) s.destroy();
         await Promise.all(stopped);
         await hboneAcceptor?.close({ graceMs: 0 });
+        await pool?.close();
         await deps.stopControlPlane?.();
         log.info('ztunnel closed');
       })();
