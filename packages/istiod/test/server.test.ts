@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import * as grpc from '@grpc/grpc-js';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -21,7 +21,7 @@ async function get(port: number, path: string): Promise<{ status: number; body: 
   return { status: res.status, body: await res.text() };
 }
 
-async function start(t: Tap.Test, extra: Partial<Parameters<typeof build>[0]> = {}): Promise<{ istiod: Istiod; source: MemorySource }> {
+async function start(t: Test, extra: Partial<Parameters<typeof build>[0]> = {}): Promise<{ istiod: Istiod; source: MemorySource }> {
   const source = new MemorySource();
   source.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default' } });
   source.apply(pod('sleep', 'node-1', 'sleep', '10.0.0.1', { app: 'sleep' }));
@@ -49,7 +49,7 @@ async function start(t: Tap.Test, extra: Partial<Parameters<typeof build>[0]> = 
 }
 
 /** A ztunnel-like client that records everything and can NACK chosen workloads. */
-function client(t: Tap.Test, target: string, opts: { credentials?: grpc.ChannelCredentials; channelOptions?: grpc.ChannelOptions; reject?: (a: Address) => string[] } = {}) {
+function client(t: Test, target: string, opts: { credentials?: grpc.ChannelCredentials; channelOptions?: grpc.ChannelOptions; reject?: (a: Address) => string[] } = {}) {
   const addresses = new Map<string, Address>();
   const authz = new Map<string, Authorization>();
   const waiters: { pred: () => boolean; resolve: () => void }[] = [];

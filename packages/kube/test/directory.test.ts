@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { mkdtemp, readFile, readdir, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +6,7 @@ import { DirectorySource, StateDirectory, parseObjects } from '../src/directory.
 import type { ObjectEvent } from '../src/source.js';
 import type { KubeObject } from '../src/types.js';
 
-async function tempDir(t: Tap.Test): Promise<string> {
+async function tempDir(t: Test): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'amt-kube-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   return dir;

@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { once } from 'node:events';
 import { KubeApiSource, loadKubeConfig } from '../src/informer.js';
 import type { ObjectEvent } from '../src/source.js';
@@ -30,7 +30,7 @@ function collect(src: KubeApiSource) {
   };
 }
 
-async function setup(t: Tap.Test, opts: Partial<ConstructorParameters<typeof KubeApiSource>[0]> = {}) {
+async function setup(t: Test, opts: Partial<ConstructorParameters<typeof KubeApiSource>[0]> = {}) {
   const api = await FakeApiServer.start();
   t.teardown(() => api.close());
   const src = new KubeApiSource({ kubeConfig: await api.kubeConfig(), kinds: ['Pod'], backoff: { initialMs: 5, maxMs: 20 }, pageSize: 2, ...opts });
