@@ -1,6 +1,6 @@
 // The service catalog: Kubernetes Services and ServiceEntries (FQDN, ports, target ports), their endpoints (Pods by
 // labels, ServiceEntry endpoints), the virtual-host domains a client namespace sees, and DestinationRule lookup.
-import type { DestinationRule, LoadBalancer, Pod, RouterConfigModel, Service, Subset, TrafficPolicy } from './model.js';
+import type { DestinationRule, LoadBalancer, Pod, RouterConfigModel, Service, ServicePort, Subset, TrafficPolicy } from './model.js';
 import type { LbPolicy } from './lb.js';
 
 export interface Endpoint {
@@ -8,6 +8,19 @@ export interface Endpoint {
   name: string;
   labels: Record<string, string>;
   ip?: string;
+  /** named ports (Pod container ports; ServiceEntry endpoint `ports`) */
+  ports?: Record<string, number>;
+}
+
+/** The port an endpoint listens on for a service port: a ServiceEntry endpoint's `ports[<port name>]`, else the
+ * target port (numeric, or a named container port of the Pod), else the service port. */
+export function endpointPort(svcPort: ServicePort | undefined, port: number, e: Endpoint | undefined, serviceEntry = false): number {
+  if (!svcPort) return port;
+  if (serviceEntry && svcPort.name && e?.ports?.[svcPort.name] !== undefined) return e.ports[svcPort.name]!;
+  const tp = svcPort.targetPort;
+  if (typeof tp === 'number') return tp;
+  if (typeof tp === 'string') return /^\d+$/.test(tp) ? Number(tp) : e?.ports?.[tp] ?? port;
+  return port;
 }
 
 /** `exportTo` visibility: empty or `*` means every namespace, `.` the object's own namespace, `~` none. */
@@ -165,10 +178,10 @@ export class Catalog {
     if (eps) return eps;
     eps = [];
     if (svc.kind === 'ServiceEntry' && svc.seEndpoints) {
-      for (const e of svc.seEndpoints) eps.push({ name: e.address, labels: e.labels, ip: e.address });
+      for (const e of svc.seEndpoints) eps.push({ name: e.address, labels: e.labels, ip: e.address, ...(e.ports ? { ports: e.ports } : {}) });
     } else if (svc.selector) {
       for (const p of this.#pods) {
-        if (p.namespace === svc.namespace && labelsSubset(svc.selector, p.labels)) eps.push({ name: p.name, labels: p.labels, ...(p.ip ? { ip: p.ip } : {}) });
+        if (p.namespace === svc.namespace && labelsSubset(svc.selector, p.labels)) eps.push({ name: p.name, labels: p.labels, ...(p.ip ? { ip: p.ip } : {}), ...(p.ports ? { ports: p.ports } : {}) });
       }
     } else if (svc.kind === 'ServiceEntry' && svc.resolution === 'DNS' && !svc.hostname.includes('*')) {
       eps.push({ name: svc.hostname, labels: {} });

@@ -12,6 +12,6 @@ export { convertRetryPolicy, defaultRetryPolicy, translateRetryOn, DEFAULT_RETRY
 export type { RetryPolicy } from './retry.js';
 export { createRng, pickWeighted, roundRobin, random, leastRequest, consistentHash, hash32, Balancer } from './lb.js';
 export type { Rng, LbPolicy } from './lb.js';
-export { Catalog, visibleTo, hostMatches, effectiveTrafficPolicy } from './catalog.js';
+export { Catalog, visibleTo, hostMatches, effectiveTrafficPolicy, endpointPort } from './catalog.js';
 export type { Endpoint } from './catalog.js';
 export type * from './model.js';

@@ -187,6 +187,8 @@ export interface Service extends Meta {
 export interface Pod extends Meta {
   kind: 'Pod';
   ip?: string;
+  /** named container ports (spec.containers[].ports[].name -> containerPort), for named Service targetPorts */
+  ports?: Record<string, number>;
 }
 
 export interface RouterConfigModel {

@@ -1,10 +1,10 @@
 // The compiled router: VirtualService selection, first-match-wins over http[], and the route action, as a value.
 // Compile once (`compileRouter`); `decide()` walks precompiled matchers and allocates little per request.
 import { WaypointError, WaypointErrorCode } from '../errors.js';
-import { Catalog, byAge, effectiveTrafficPolicy, hostSpecificity, labelsSubset, lbPolicyOf, visibleTo, type Endpoint } from './catalog.js';
+import { Catalog, byAge, effectiveTrafficPolicy, endpointPort, hostSpecificity, labelsSubset, lbPolicyOf, visibleTo, type Endpoint } from './catalog.js';
 import { formatDuration } from './duration.js';
 import { Balancer, createRng, pickWeighted, type LbPolicy, type Rng } from './lb.js';
-import type { CorsPolicy, Destination, HTTPMatchRequest, HTTPRoute, HeaderOps, RouterConfigModel, Service, StringMatch, VirtualService } from './model.js';
+import type { CorsPolicy, Destination, HTTPMatchRequest, ServicePort, HTTPRoute, HeaderOps, RouterConfigModel, Service, StringMatch, VirtualService } from './model.js';
 import { re2RewriteToJs } from './regex.js';
 import { convertRetryPolicy, type RetryPolicy } from './retry.js';
 import { loadConfig, type LoadOptions } from './validate.js';
@@ -327,6 +327,8 @@ export class Decision {
   endpoints?: string[];
   /** the endpoint the load balancer picked */
   endpoint?: string;
+  /** where to connect for it: `ip:targetPort` (when the Pod has an IP) */
+  endpointAddress?: string;
   lbPolicy?: LbPolicy;
   requestHeaders?: HeaderOps;
   responseHeaders?: HeaderOps;
@@ -399,6 +401,8 @@ interface ClusterInfo {
   hashQuery?: string;
   hashCookie?: string;
   hashSourceIp?: boolean;
+  /** the service port this cluster is for */
+  svcPort?: ServicePort;
 }
 
 export class Router {
@@ -828,6 +832,8 @@ export class Router {
       info.missing = `host ${fqdn} is not in the service registry (cluster ${name} does not exist)`;
     } else {
       info.service = svc;
+      const sp = svc.ports.find((p) => p.port === port);
+      if (sp) info.svcPort = sp;
       const dr = this.catalog.destinationRule(fqdn, n.clientNs, svc.namespace);
       let sub;
       if (subset !== undefined) {
@@ -899,7 +905,7 @@ export class Router {
     return n.req.port;
   }
 
-  #pickEndpoint(ci: ClusterInfo, n: NReq, o: DecideOptions, rng: Rng): string | undefined {
+  #pickEndpoint(ci: ClusterInfo, n: NReq, o: DecideOptions, rng: Rng): Endpoint | undefined {
     let hashKey: string | undefined;
     if (ci.lb === 'CONSISTENT_HASH') {
       if (ci.hashHeader) hashKey = this.#header(n, ci.hashHeader);
@@ -912,12 +918,12 @@ export class Router {
       }
     }
     const bal = rng === this.#rng ? this.#balancer : new Balancer(rng);
-    if (ci.endpoints.length === 1) return ci.endpoints[0]!.name;
-    if (!o.activeRequests && hashKey === undefined) return bal.pick(ci.name, ci.lb, ci.endpoints)?.name;
+    if (ci.endpoints.length === 1) return ci.endpoints[0]!;
+    if (!o.activeRequests && hashKey === undefined) return bal.pick(ci.name, ci.lb, ci.endpoints);
     const opts: { active?: (e: Endpoint) => number; hashKey?: string } = {};
     if (o.activeRequests) opts.active = (x: Endpoint) => o.activeRequests!(x.name);
     if (hashKey !== undefined) opts.hashKey = hashKey;
-    return bal.pick(ci.name, ci.lb, ci.endpoints, opts)?.name;
+    return bal.pick(ci.name, ci.lb, ci.endpoints, opts);
   }
 
   /** Routes one request. Never throws for a well-formed request; every outcome is a Decision value. */
@@ -1069,9 +1075,18 @@ export class Router {
       d.reason = `no healthy upstream: cluster ${ci.name} has no endpoints`;
       return d;
     }
-    const e = this.#pickEndpoint(ci, n, o, rng);
-    if (e !== undefined) d.endpoint = e;
+    this.#setEndpoint(d, ci, n, o, rng);
     return d;
+  }
+
+  #setEndpoint(d: Decision, ci: ClusterInfo, n: NReq, o: DecideOptions, rng: Rng): void {
+    const e = this.#pickEndpoint(ci, n, o, rng);
+    if (e === undefined) return;
+    d.endpoint = e.name;
+    if (e.ip !== undefined) {
+      const port = endpointPort(ci.svcPort, ci.port, e, ci.service?.kind === 'ServiceEntry');
+      d.endpointAddress = e.ip.includes(':') ? `[${e.ip}]:${port}` : `${e.ip}:${port}`;
+    }
   }
 
   #defaultRoute(n: NReq, svc: Service, rng: Rng, o: DecideOptions): Decision {
@@ -1088,8 +1103,7 @@ export class Router {
       d.reason = `no healthy upstream: cluster ${ci.name} has no endpoints`;
       return d;
     }
-    const e = this.#pickEndpoint(ci, n, o, rng);
-    if (e !== undefined) d.endpoint = e;
+    this.#setEndpoint(d, ci, n, o, rng);
     return d;
   }
 

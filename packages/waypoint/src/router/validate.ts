@@ -953,6 +953,13 @@ export function loadConfig(objects: readonly unknown[], opts: LoadOptions = {}):
         const status = isObj(obj['status']) ? obj['status'] : {};
         const pod: Pod = { ...meta, kind: 'Pod' };
         if (typeof status['podIP'] === 'string') pod.ip = status['podIP'];
+        const podSpec = isObj(obj['spec']) ? obj['spec'] : {};
+        const ports: Record<string, number> = {};
+        for (const ctr of Array.isArray(podSpec['containers']) ? podSpec['containers'] : []) {
+          if (!isObj(ctr) || !Array.isArray(ctr['ports'])) continue;
+          for (const cp of ctr['ports']) if (isObj(cp) && typeof cp['name'] === 'string' && typeof cp['containerPort'] === 'number') ports[cp['name']] = cp['containerPort'];
+        }
+        if (Object.keys(ports).length) pod.ports = ports;
         model.pods.push(pod);
         break;
       }

@@ -53,3 +53,15 @@ t.test('effectiveTrafficPolicy: subset overrides field by field; portLevelSettin
   t.same(effectiveTrafficPolicy(dr, full, 1), { loadBalancer: { simple: 'RANDOM' } });
   t.same(effectiveTrafficPolicy(dr, full, 2), { loadBalancer: { simple: 'RANDOM' }, connectionPool: { a: 1 }, outlierDetection: { b: 2 }, tls: { c: 3 } });
 });
+
+t.test('endpointPort: numeric and named target ports, ServiceEntry endpoint ports', async (t) => {
+  const { endpointPort } = await import('../../src/router/catalog.js');
+  t.equal(endpointPort(undefined, 80, undefined), 80);
+  t.equal(endpointPort({ port: 80, targetPort: 8080 }, 80, undefined), 8080);
+  t.equal(endpointPort({ port: 80, targetPort: '9090' }, 80, undefined), 9090);
+  t.equal(endpointPort({ port: 80, targetPort: 'http-web' }, 80, { name: 'p', labels: {}, ports: { 'http-web': 3000 } }), 3000);
+  t.equal(endpointPort({ port: 80, targetPort: 'missing' }, 80, { name: 'p', labels: {} }), 80);
+  t.equal(endpointPort({ port: 80 }, 80, undefined), 80);
+  t.equal(endpointPort({ port: 443, name: 'https', targetPort: 8443 }, 443, { name: '1.2.3.4', labels: {}, ports: { https: 9443 } }, true), 9443);
+  t.equal(endpointPort({ port: 443, name: 'https', targetPort: 8443 }, 443, { name: '1.2.3.4', labels: {} }, true), 8443);
+});

@@ -368,3 +368,16 @@ t.test('ServiceEntry hosts at the mesh: a wildcard SE and a VS for it', async (t
   const d = r.decide({ host: 'eu.api.example.com', port: 80 });
   t.match(decisionToJSON(d), { virtualService: 'default/w', timeout: '5s', route: { cluster: 'outbound|80||eu.api.example.com' } });
 });
+
+t.test('endpointAddress: the picked Pod IP and its (named) target port', async (t) => {
+  const r = compileRouter([
+    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'default' }, spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 'http' }] } },
+    { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web-1', namespace: 'default', labels: { app: 'web' } }, spec: { containers: [{ name: 'c', ports: [{ name: 'http', containerPort: 8080 }] }] }, status: { podIP: '10.1.0.5' } },
+    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'v6', namespace: 'default' }, spec: { selector: { app: 'v6' }, ports: [{ port: 80 }] } },
+    { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'v6-1', namespace: 'default', labels: { app: 'v6' } }, status: { podIP: 'fd00::5' } },
+  ]);
+  const d = r.decide({ host: 'web', port: 80 });
+  t.equal(d.endpoint, 'web-1');
+  t.equal(d.endpointAddress, '10.1.0.5:8080');
+  t.equal(r.decide({ host: 'v6', port: 80 }).endpointAddress, '[fd00::5]:80');
+});
