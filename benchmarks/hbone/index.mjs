@@ -20,6 +20,11 @@ if (flag('stream-window')) h2.streamWindow = flag('stream-window');
 if (flag('conn-window')) h2.connectionWindow = flag('conn-window');
 if (flag('frame')) h2.maxFrameSize = flag('frame');
 
+/** utime+stime of a process in seconds (/proc/<pid>/stat, clock ticks of 10 ms) */
+const cpuSec = (pid) => {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+};
 const rssKb = (pid = process.pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
 
 /** Bidirectional copy with back-pressure and half-close (pipe both ways; errors tear both down). */
@@ -155,7 +160,8 @@ async function bulk(port, seconds, streams) {
   };
   const counts = await Promise.all(Array.from({ length: streams }, one));
   const secs = Number(process.hrtime.bigint() - t0) / 1e9;
-  return (counts.reduce((a, b) => a + b, 0) * 8) / secs / 1e9; // Gb/s
+  const gb = (counts.reduce((a, b) => a + b, 0) * 8) / 1e9;
+  return { gbps: gb / secs, gb };
 }
 
 async function echoLatency(port, seconds) {
@@ -208,7 +214,7 @@ async function connRate(port, seconds, concurrency) {
   const t0 = Date.now();
   await Promise.all(Array.from({ length: concurrency }, worker));
   lat.sort((a, b) => a - b);
-  return { rate: n / ((Date.now() - t0) / 1000), p50: lat[Math.floor(lat.length / 2)] };
+  return { rate: n / ((Date.now() - t0) / 1000), p50: lat[Math.floor(lat.length / 2)], n };
 }
 
 async function coldRate(HbonePool, ids, hbonePort, backendPort, seconds, concurrency) {
@@ -237,7 +243,7 @@ async function coldRate(HbonePool, ids, hbonePort, backendPort, seconds, concurr
   const t0 = Date.now();
   await Promise.all(Array.from({ length: concurrency }, worker));
   lat.sort((a, b) => a - b);
-  return { rate: n / ((Date.now() - t0) / 1000), p50: lat[Math.floor(lat.length / 2)], p99: lat[Math.floor(lat.length * 0.99)] };
+  return { rate: n / ((Date.now() - t0) / 1000), p50: lat[Math.floor(lat.length / 2)], p99: lat[Math.floor(lat.length * 0.99)], n };
 }
 
 async function idleMemory(port, procs, n) {
@@ -288,6 +294,7 @@ async function main() {
 
   const out = (line) => process.stdout.write(`${line}\n`);
   out(`node ${process.version}, openssl ${process.versions.openssl}, ${REPS} reps × ${SECS}s, h2 ${JSON.stringify(h2)}`);
+  out(`load average at start: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} (2 vCPU)`);
   out('topology: loadgen → client proxy (HbonePool) → HBONE → server proxy (HboneServer) → backend; direct: loadgen → backend');
 
   // warm: establish the pooled connection
@@ -298,17 +305,35 @@ async function main() {
   const only = onlyArg ? onlyArg.slice(7).split(',') : undefined;
   const want = (id) => !only || only.includes(id);
   const rows = [[0, 0, 1]];
-  const pair = async (name, fn, pick, higherBetter = true) => {
+  const allPids = [process.pid, be.proc.pid, sp.proc.pid, cp.proc.pid];
+  const cpuOf = (pids) => pids.reduce((a, p) => a + cpuSec(p), 0);
+  // runs fn and returns [result, CPU seconds used by the processes on the path]
+  const withCpu = async (fn, pids) => {
+    const c0 = cpuOf(pids);
+    const r = await fn();
+    return [r, cpuOf(pids) - c0];
+  };
+  const pair = async (name, fn, pick, higherBetter = true, perCpu) => {
     const d = [];
     const m = [];
+    const dc = [];
+    const mc = [];
     for (let i = 0; i < REPS; i++) {
-      d.push(pick(await fn(backendPort)));
-      m.push(pick(await fn(clientPort)));
+      const [rd, cd] = await withCpu(() => fn(backendPort), [process.pid, be.proc.pid]);
+      const [rm, cm] = await withCpu(() => fn(clientPort), allPids);
+      d.push(pick(rd));
+      m.push(pick(rm));
+      if (perCpu) {
+        dc.push(perCpu(rd) / cd);
+        mc.push(perCpu(rm) / cm);
+      }
     }
     const md = median(d);
     const mm = median(m);
     rows.push([name, md, mm, higherBetter ? mm / md : mm - md]);
-    out(`${name.padEnd(34)} direct ${fmt(md).padStart(10)}  hbone ${fmt(mm).padStart(10)}  ${higherBetter ? 'ratio' : 'added'} ${fmt(higherBetter ? mm / md : mm - md, higherBetter ? 3 : 1)}`);
+    let line = `${name.padEnd(34)} direct ${fmt(md).padStart(10)}  hbone ${fmt(mm).padStart(10)}  ${higherBetter ? 'ratio' : 'added'} ${fmt(higherBetter ? mm / md : mm - md, higherBetter ? 3 : 1)}`;
+    if (perCpu) line += `   | per CPU-second (all processes on the path): direct ${fmt(median(dc))}  hbone ${fmt(median(mc))}  ratio ${fmt(median(mc) / median(dc), 3)}`;
+    out(line);
     return { md, mm };
   };
 
@@ -338,8 +363,8 @@ async function main() {
   releaseBare();
   let p1 = { mm: NaN };
   let p8 = { mm: NaN };
-  if (want('b1')) p1 = await pair('B1 single-stream Gb/s', (p) => bulk(p, SECS, 1), (x) => x);
-  if (want('b2')) p8 = await pair('B2 8-stream aggregate Gb/s', (p) => bulk(p, SECS, 8), (x) => x);
+  if (want('b1')) p1 = await pair('B1 single-stream Gb/s', (p) => bulk(p, SECS, 1), (x) => x.gbps, true, (x) => x.gb);
+  if (want('b2')) p8 = await pair('B2 8-stream aggregate Gb/s', (p) => bulk(p, SECS, 8), (x) => x.gbps, true, (x) => x.gb);
   const lat = [];
   for (let i = 0; want('b5') && i < REPS; i++) lat.push([await echoLatency(backendPort, SECS), await echoLatency(clientPort, SECS)]);
   for (const k of lat.length ? ['p50', 'p99', 'p999'] : []) {
@@ -349,8 +374,8 @@ async function main() {
   }
   if (lat.length) out(`   (echo samples per run: direct ${lat[0][0].n}, hbone ${lat[0][1].n})`);
   if (want('b7')) {
-  await pair('B7 new conns/s c=1 (warm pool)', (p) => connRate(p, SECS, 1), (x) => x.rate);
-  await pair('B7 new conns/s c=16 (warm pool)', (p) => connRate(p, SECS, 16), (x) => x.rate);
+  await pair('B7 new conns/s c=1 (warm pool)', (p) => connRate(p, SECS, 1), (x) => x.rate, true, (x) => x.n);
+  await pair('B7 new conns/s c=16 (warm pool)', (p) => connRate(p, SECS, 16), (x) => x.rate, true, (x) => x.n);
   await pair('B7 setup p50 µs c=1', (p) => connRate(p, SECS, 1), (x) => x.p50, false);
   }
 
@@ -360,10 +385,11 @@ async function main() {
     const d = [];
     for (let i = 0; i < REPS; i++) {
       d.push(await connRate(backendPort, SECS, c));
-      r.push(await coldRate(HbonePool, ids, hbonePort, backendPort, SECS, c));
+      const [x, cpu] = await withCpu(() => coldRate(HbonePool, ids, hbonePort, backendPort, SECS, c), [process.pid, sp.proc.pid, be.proc.pid]);
+      r.push({ ...x, perCpu: x.n / cpu });
     }
     out(
-      `${`B8 cold HBONE setups/s c=${c}`.padEnd(34)} direct TCP ${fmt(median(d.map((x) => x.rate)), 0).padStart(6)}  hbone ${fmt(median(r.map((x) => x.rate)), 0).padStart(6)}  hbone p50 ${fmt(median(r.map((x) => x.p50)) / 1000, 2)} ms p99 ${fmt(median(r.map((x) => x.p99)) / 1000, 2)} ms`,
+      `${`B8 cold HBONE setups/s c=${c}`.padEnd(34)} direct TCP ${fmt(median(d.map((x) => x.rate)), 0).padStart(6)}  hbone ${fmt(median(r.map((x) => x.rate)), 0).padStart(6)}  hbone p50 ${fmt(median(r.map((x) => x.p50)) / 1000, 2)} ms p99 ${fmt(median(r.map((x) => x.p99)) / 1000, 2)} ms; ${fmt(median(r.map((x) => x.perCpu)), 0)} setups per CPU-second (loadgen+server+backend)`,
     );
   }
 
