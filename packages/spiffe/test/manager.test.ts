@@ -189,3 +189,27 @@ t.test('options are validated', async (t) => {
   t.teardown(() => m.close());
   await t.rejects(m.fetch(ID), { message: 'plain string' });
 });
+
+t.test('end to end: the manager over a real CaClient and CA server (gRPC + TLS)', async (t) => {
+  const { CertificateAuthority, CaClient, startCaServer, staticTokenVerifier, generateKeySync } = await import('../src/index.js');
+  const ca = await CertificateAuthority.createRoot();
+  const key = generateKeySync();
+  const serving = ca.issueServing({ publicKey: key.publicKey, ipAddresses: ['127.0.0.1'] });
+  const server = await startCaServer({
+    ca,
+    address: '127.0.0.1:0',
+    tls: { keyPem: key.privateKeyPem, certChainPem: serving.leafPem },
+    authenticators: [staticTokenVerifier({ tokens: { 'node-agent-token': { identity: 'istio-system/ztunnel', node: 'n1' } } })],
+    canImpersonate: (caller) => caller.pod?.node === 'n1',
+  });
+  t.teardown(() => server.close());
+  const client = new CaClient({ address: `127.0.0.1:${server.port}`, rootCertPem: ca.trustBundlePem, token: 'node-agent-token' });
+  t.teardown(() => client.close());
+  const manager = new CertificateManager({ source: client, fetchOptions: { impersonate: true, ttlSeconds: 3600 } });
+  t.teardown(() => manager.close());
+  const [a, b] = await Promise.all([manager.fetch(ID), manager.fetch(ID)]);
+  t.equal(a, b);
+  t.equal(a.id.toString(), ID.toString());
+  t.equal(a.notAfter - a.notBefore, HOUR);
+  t.equal(manager.state(ID), 'available');
+});
