@@ -1,7 +1,6 @@
 // Wires the node agent from a DaemonConfig: the object source (state directory or API), the annotator, the
 // node-namespace redirection, the agent, and install mode.
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   apiAnnotator,
   buildAgent,
@@ -9,7 +8,6 @@ import {
   execRunner,
   kubeClusterSource,
   NodeRedirection,
-  pluginShim,
   uninstallCniConfig,
   watchCniConfig,
   type CommandRunner,
@@ -67,12 +65,12 @@ export async function startDaemon(cfg: DaemonConfig, logger: Logger, deps: { run
   });
   let watcher: { close(): void } | undefined;
   if (cfg.install) {
-    // After the agent wrote the enrollment cache: the plugin may need it from its first call.
-    const entry = fileURLToPath(new URL('./main.js', import.meta.url));
+    // After the agent wrote the enrollment cache: the plugin may need it from its first call. The plugin goes to
+    // the node as a self-contained bundle (this node binary + the plugin's modules), run by a relative shim.
     watcher = watchCniConfig({
       confDir: cfg.cniNetDir,
       binDir: cfg.cniBinDir,
-      pluginContents: pluginShim(process.execPath, entry),
+      bundle: { nodeBinary: process.execPath },
       pluginConfig: pluginEntry(cfg),
       logger,
       onError: (err) => logger.error({ err }, `CNI config install failed: ${err.message}`),

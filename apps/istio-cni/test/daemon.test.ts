@@ -3,7 +3,7 @@
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -86,7 +86,8 @@ t.test('istio-cni run / uninstall in a node namespace', needsRoot(), async (t) =
   t.match((await get(readyPort!, '/metrics')).body, /amesh_cni_enrolled_pods 1/);
   const conf = JSON.parse(readFileSync(join(netDir, '10-labnet.conflist'), 'utf8'));
   t.same(conf.plugins[1], { cni_event_address: join(dir, 'agent', 'plugin.sock'), enrollment_cache: join(dir, 'agent', 'enrollment.json'), log_level: 'info', type: 'amesh-cni' });
-  t.match(readFileSync(join(dir, 'bin', 'amesh-cni'), 'utf8'), /main\.js' plugin "\$@"/);
+  t.match(readFileSync(join(dir, 'bin', 'amesh-cni'), 'utf8'), /exec "\$d\/amesh-cni\.d\/node" "\$d\/amesh-cni\.d\/main\.mjs" "\$@"/);
+  t.same(JSON.parse(execFileSync(join(dir, 'bin', 'amesh-cni'), { env: { CNI_COMMAND: 'VERSION' }, input: '{}', encoding: 'utf8' })).cniVersion, '1.0.0', 'the installed plugin runs');
   // The pod was there before the agent started: the start-up reconcile (done before ready) annotated it.
   t.match(readFileSync(store.pathOf('Pod', 'web', 'demo'), 'utf8'), /ambient\.istio\.io\/redirection: enabled/);
 
@@ -99,4 +100,5 @@ t.test('istio-cni run / uninstall in a node namespace', needsRoot(), async (t) =
   t.match(u.text(), /uninstall: removed/);
   t.same(snapshot(ns), before, 'iptables-save, ipset list and ip rule are as before');
   t.same(JSON.parse(readFileSync(join(netDir, '10-labnet.conflist'), 'utf8')), primary);
+  t.same(readdirSync(join(dir, 'bin')), [], 'plugin and bundle removed');
 });

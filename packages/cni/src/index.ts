@@ -32,5 +32,15 @@ export {
   type PluginInput,
   type PluginOutput,
 } from './plugin.js';
-export { findPrimaryConfig, installCniConfig, pluginShim, uninstallCniConfig, watchCniConfig, type InstallOptions, type InstallResult } from './install.js';
+export {
+  BUNDLE_SHIM,
+  PLUGIN_MODULES,
+  findPrimaryConfig,
+  installCniConfig,
+  pluginShim,
+  uninstallCniConfig,
+  watchCniConfig,
+  type InstallOptions,
+  type InstallResult,
+} from './install.js';
 export { apiAnnotator, directoryAnnotator, kubeClusterSource, type KubeConfigLike } from './kube.js';

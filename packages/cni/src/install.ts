@@ -1,7 +1,7 @@
 // Install mode (Kubernetes): put the plugin executable into the node's CNI bin directory and chain our plugin
 // into the primary CNI configuration (the first file in the config directory, as the runtime picks it), and take
 // both out again on uninstall. Upstream equivalent: istio/istio cni/pkg/install.
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
 import { basename, join } from 'node:path';
 import { CniError, CniErrorCode } from './errors.js';
 import { silentLogger, type Logger } from './logger.js';
@@ -16,6 +16,12 @@ export interface InstallOptions {
   pluginSource?: string;
   /** Or: the plugin's contents (e.g. a `pluginShim(...)`), written into binDir. */
   pluginContents?: string;
+  /**
+   * Or: a self-contained bundle in `<binDir>/amesh-cni.d/` (a copy of `nodeBinary`, the plugin modules and the
+   * entry) plus an `amesh-cni` shim that runs it relative to its own location, so the node needs nothing else.
+   * `modules` maps file name → JavaScript text; default: @amesh/cni's own built modules (dist).
+   */
+  bundle?: { nodeBinary: string; modules?: Record<string, string> };
   /** Our plugin's entry (type is always `amesh-cni`); e.g. `{ cni_event_address, enrollment_cache, log_level }`. */
   pluginConfig?: Record<string, unknown>;
   logger?: Logger;
@@ -60,7 +66,8 @@ function readJson(path: string): Record<string, unknown> {
 export function installCniConfig(opts: InstallOptions): InstallResult {
   const log = (opts.logger ?? silentLogger).child({ scope: 'install' });
   try {
-    if (opts.binDir && (opts.pluginSource || opts.pluginContents !== undefined)) {
+    if (opts.binDir && opts.bundle) installBundle(opts.binDir, opts.bundle, log);
+    else if (opts.binDir && (opts.pluginSource || opts.pluginContents !== undefined)) {
       mkdirSync(opts.binDir, { recursive: true });
       const dest = join(opts.binDir, PLUGIN_TYPE);
       const text = opts.pluginContents ?? readFileSync(opts.pluginSource!, 'utf8');
@@ -106,6 +113,48 @@ export function installCniConfig(opts: InstallOptions): InstallResult {
   }
 }
 
+/** The modules of @amesh/cni the plugin needs (the plugin entry imports only these and node builtins). */
+export const PLUGIN_MODULES = ['plugin.js', 'cache.js', 'errors.js', 'logger.js', 'protocol.js'] as const;
+
+function builtModule(name: string): string {
+  // Running from dist: siblings. Running from the TypeScript sources: the package's dist, if built.
+  for (const rel of [`./${name}`, `../dist/${name}`]) {
+    const url = new URL(rel, import.meta.url);
+    if (existsSync(url)) return readFileSync(url, 'utf8');
+  }
+  throw new CniError(CniErrorCode.INSTALL, `plugin module ${name} not found: build @amesh/cni (npx tsc -b packages/cni) first`);
+}
+
+/** The shim a runtime execs: runs the bundle next to it with the bundled node. */
+export const BUNDLE_SHIM = `#!/bin/sh\n# amesh istio-cni chained CNI plugin (bundle in amesh-cni.d/)\nd=$(dirname "$0")\nexec "$d/${PLUGIN_TYPE}.d/node" "$d/${PLUGIN_TYPE}.d/main.mjs" "$@"\n`;
+
+function installBundle(binDir: string, bundle: NonNullable<InstallOptions['bundle']>, log: Logger): void {
+  const dir = join(binDir, `${PLUGIN_TYPE}.d`);
+  mkdirSync(dir, { recursive: true });
+  const files: Record<string, string> = { 'package.json': '{"type":"module"}\n', 'main.mjs': readFileSync(new URL('../assets/plugin-entry.mjs', import.meta.url), 'utf8') };
+  for (const m of PLUGIN_MODULES) files[m] = bundle.modules?.[m] ?? builtModule(m);
+  let changed = false;
+  for (const [name, text] of Object.entries(files)) {
+    const path = join(dir, name);
+    if (existsSync(path) && readFileSync(path, 'utf8') === text) continue;
+    writeAtomic(path, text);
+    changed = true;
+  }
+  const node = join(dir, 'node');
+  if (!existsSync(node) || statSync(node).size !== statSync(bundle.nodeBinary).size) {
+    copyFileSync(bundle.nodeBinary, `${node}.tmp`);
+    chmodSync(`${node}.tmp`, 0o755);
+    renameSync(`${node}.tmp`, node);
+    changed = true;
+  }
+  const shim = join(binDir, PLUGIN_TYPE);
+  if (!existsSync(shim) || readFileSync(shim, 'utf8') !== BUNDLE_SHIM) {
+    writeAtomic(shim, BUNDLE_SHIM, 0o755);
+    changed = true;
+  }
+  if (changed) log.info({ dir }, `Copied ${PLUGIN_TYPE} (with node and its modules) to ${binDir}.`);
+}
+
 /** Removes our plugin from every config in confDir and the binary from binDir. Returns the files changed. */
 export function uninstallCniConfig(opts: Pick<InstallOptions, 'confDir' | 'binDir' | 'logger'>): string[] {
   const log = (opts.logger ?? silentLogger).child({ scope: 'install' });
@@ -125,6 +174,10 @@ export function uninstallCniConfig(opts: Pick<InstallOptions, 'confDir' | 'binDi
       changed.push(path);
       log.info({ file: path }, `Removed ${PLUGIN_TYPE} from CNI config ${path}`);
     }
+  }
+  if (opts.binDir && existsSync(join(opts.binDir, `${PLUGIN_TYPE}.d`))) {
+    rmSync(join(opts.binDir, `${PLUGIN_TYPE}.d`), { recursive: true, force: true });
+    changed.push(join(opts.binDir, `${PLUGIN_TYPE}.d`));
   }
   if (opts.binDir && existsSync(join(opts.binDir, PLUGIN_TYPE))) {
     rmSync(join(opts.binDir, PLUGIN_TYPE), { force: true });

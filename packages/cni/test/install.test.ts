@@ -2,7 +2,7 @@ import t, { type Test } from 'tap';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findPrimaryConfig, installCniConfig, pluginShim, uninstallCniConfig, watchCniConfig, type InstallResult } from '../src/install.js';
+import { BUNDLE_SHIM, PLUGIN_MODULES, findPrimaryConfig, installCniConfig, pluginShim, uninstallCniConfig, watchCniConfig, type InstallResult } from '../src/install.js';
 import { captureLogger } from './fixtures/logger.js';
 
 function dirs(t: Test) {
@@ -84,4 +84,37 @@ t.test('watch: the chained config is created when the primary appears, and resto
   writeFileSync(file, JSON.stringify(primary));
   await p;
   t.same(JSON.parse(readFileSync(file, 'utf8')).plugins.at(-1), { type: 'amesh-cni' });
+});
+
+t.test('bundle: a self-contained plugin (node + modules) a runtime can exec; uninstall removes it', async (t) => {
+  const { confDir, binDir } = dirs(t);
+  const { mkdirSync } = await import('node:fs');
+  const { execFileSync, spawnSync } = await import('node:child_process');
+  const ts = (await import('typescript')).default;
+  const modules: Record<string, string> = {};
+  for (const m of PLUGIN_MODULES) {
+    const src = readFileSync(new URL(`../src/${m.replace(/\.js$/, '.ts')}`, import.meta.url), 'utf8');
+    modules[m] = ts.transpileModule(src, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
+  }
+  mkdirSync(confDir);
+  writeFileSync(join(confDir, '10-net.conflist'), JSON.stringify(primary));
+  const logger = captureLogger();
+  installCniConfig({ confDir, binDir, bundle: { nodeBinary: process.execPath, modules }, logger });
+  t.equal(readFileSync(join(binDir, 'amesh-cni'), 'utf8'), BUNDLE_SHIM);
+  t.ok(logger.messages().some((m) => /Copied amesh-cni \(with node and its modules\)/.test(m)));
+  const version = execFileSync(join(binDir, 'amesh-cni'), { env: { CNI_COMMAND: 'VERSION' }, input: '{}', encoding: 'utf8' });
+  t.same(JSON.parse(version).supportedVersions, ['0.3.0', '0.3.1', '0.4.0', '1.0.0']);
+  const add = spawnSync(join(binDir, 'amesh-cni'), {
+    env: { CNI_COMMAND: 'ADD', CNI_CONTAINERID: 'c', CNI_IFNAME: 'eth0', CNI_NETNS: binDir, CNI_ARGS: 'K8S_POD_NAMESPACE=demo;K8S_POD_NAME=web' },
+    input: JSON.stringify({ cniVersion: '1.0.0', name: 'n', type: 'amesh-cni', cni_event_address: join(binDir, 'none.sock'), enrollment_cache: join(binDir, 'none.json'), agent_timeout_ms: 100, prevResult: { ips: [] } }),
+    encoding: 'utf8',
+  });
+  t.equal(add.status, 1);
+  t.equal(JSON.parse(add.stdout).code, 11);
+  t.match(add.stderr, /\terror\tcni\tistio-cni ADD failed/);
+  const again = captureLogger();
+  installCniConfig({ confDir, binDir, bundle: { nodeBinary: process.execPath, modules }, logger: again });
+  t.notOk(again.messages().some((m) => /Copied/.test(m)), 'an unchanged bundle is not rewritten');
+  t.same(uninstallCniConfig({ confDir, binDir }).map((f) => f.slice(binDir.length)).filter((f) => f.startsWith('/')), ['/amesh-cni.d', '/amesh-cni']);
+  t.notOk(existsSync(join(binDir, 'amesh-cni.d')));
 });
