@@ -70,7 +70,7 @@ export interface AdsServerOptions {
   clock?: () => number;
   /** Rejects a stream by returning { ok: false }; throwing also rejects. Default: accept all. */
   authenticate?: (req: AuthRequest) => AuthResult | Promise<AuthResult>;
-  /** A push bigger than this is split into several responses. Default 4 MiB. */
+  /** A push bigger than this is split into several responses (a single larger resource goes alone). Default 1 MiB. */
   maxResponseBytes?: number;
   /** Pushes to a (stream, type) pause while this many responses await an ACK. Default 8. */
   maxUnackedResponses?: number;
@@ -250,7 +250,7 @@ export class AdsServer extends EventEmitter {
     this.#timers = opts.timers ?? realTimers;
     this.#clock = opts.clock ?? Date.now;
     this.#auth = opts.authenticate;
-    this.#maxBytes = opts.maxResponseBytes ?? 4 * 1024 * 1024;
+    this.#maxBytes = opts.maxResponseBytes ?? 1024 * 1024;
     this.#maxUnacked = Math.max(1, opts.maxUnackedResponses ?? 8);
     this.#controlPlane = opts.controlPlaneId;
     this.#unsubscribe = this.#cache.onChange((c) => this.#onCacheChange(c));
