@@ -123,6 +123,17 @@ t.test('fromPem: Istio plug-in material', async (t) => {
   );
 });
 
+t.test('an intermediate under a root given as PEM', async (t) => {
+  const made = await CertificateAuthority.createRoot({ trustDomain: 'example.org' });
+  const root = CertificateAuthority.fromPem({ certPem: made.certificate.pem, keyPem: made.privateKeyPem, rootCertPem: made.certificate.pem });
+  t.equal(root.trustDomain, 'example.org');
+  t.equal(root.chain.length, 0, 'a root signs directly');
+  const mid = await CertificateAuthority.createIntermediate(root);
+  const issued = mid.issue({ id: 'spiffe://example.org/ns/a/sa/b', publicKey: generateKeySync().publicKey });
+  t.equal(issued.certChain.length, 3);
+  t.equal(verifyChain(Certificate.fromPem(issued.certChain.slice(0, 2).join('')), made.roots, Date.now()).length, 3);
+});
+
 t.test('loadPluginCa reads the cacerts layout and reports missing files together', async (t) => {
   const root = await CertificateAuthority.createRoot({ trustDomain: 'cluster.local' });
   const mid = await CertificateAuthority.createIntermediate(root, { type: 'rsa' });
