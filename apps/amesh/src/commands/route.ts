@@ -190,7 +190,7 @@ export async function route(argv: string[], io: Io): Promise<number> {
   if (args.output === 'json') io.out.write(`${JSON.stringify(decisionToJSON(decision), null, 2)}\n`);
   else {
     const j = decisionToJSON(decision);
-    const lines = [`action: ${decision.action}${decision.status !== undefined ? ` (${decision.status})` : ''}`];
+    const lines = [`action: ${decision.action}${decision.status !== undefined ? ` (${decision.status})` : ''}${decision.reason ? `: ${decision.reason}` : ''}`];
     if (j['virtualService']) lines.push(`virtualService: ${String(j['virtualService'])}${decision.routeIndex !== undefined ? ` route ${decision.routeIndex}${decision.routeName ? ` "${decision.routeName}"` : ''}` : ''}`);
     if (decision.requestHeaders) lines.push(`request headers: ${JSON.stringify(decision.requestHeaders)}`);
     if (decision.responseHeaders) lines.push(`response headers: ${JSON.stringify(decision.responseHeaders)}`);

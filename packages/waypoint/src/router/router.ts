@@ -357,11 +357,10 @@ export class Decision {
   }
 }
 
-/** The CLI's JSON shape: fields that do not apply are omitted; durations are Go-style strings. */
+/** The CLI's JSON shape (exactly the contract's fields): fields that do not apply are omitted; durations are Go-style
+ * strings. `status` and `reason` stay on the Decision (the action implies the status: notFound 404, unavailable 503). */
 export function decisionToJSON(d: Decision): Record<string, unknown> {
   const o: Record<string, unknown> = { action: d.action };
-  if (d.status !== undefined && (d.action === 'notFound' || d.action === 'unavailable')) o['status'] = d.status;
-  if (d.reason !== undefined) o['reason'] = d.reason;
   if (d.virtualService !== undefined) o['virtualService'] = d.virtualService;
   if (d.routeName !== undefined) o['routeName'] = d.routeName;
   if (d.routeIndex !== undefined) o['routeIndex'] = d.routeIndex;
@@ -686,7 +685,7 @@ export class Router {
       const r = routes[ri]!;
       const label = trace ? routeLabel(r) : '';
       if (r.matches.length === 0) {
-        trace?.push(`${label}: matched (no match conditions: catch-all)`);
+        trace?.push(`${label}: matched (no match conditions: catch-all)${laterNote(routes.length - ri - 1)}`);
         sel.anyEmitted = true;
         sel.hitRoute = r;
         return;
@@ -697,7 +696,7 @@ export class Router {
         if (m.filtered && !this.#emitted(m, n, why)) continue;
         anyEmitted = true;
         if (this.#matches(m, n, why)) {
-          trace?.push(`${label}: matched (match[${mi}]${m.src.name ? ` "${m.src.name}"` : ''}${m.catchAll ? ', catch-all' : ''})`);
+          trace?.push(`${label}: matched (match[${mi}]${m.src.name ? ` "${m.src.name}"` : ''}${m.catchAll ? ', catch-all' : ''})${laterNote(routes.length - ri - 1)}`);
           sel.anyEmitted = true;
           sel.hitRoute = r;
           sel.hitMatch = m;
@@ -1199,6 +1198,10 @@ function parseParams(n: NReq): Map<string, string> {
   }
   n.params = p;
   return p;
+}
+
+function laterNote(later: number): string {
+  return later > 0 ? `; first match wins, ${later} later route${later === 1 ? '' : 's'} not evaluated` : '';
 }
 
 function routeLabel(r: CRoute): string {
