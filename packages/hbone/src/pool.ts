@@ -24,6 +24,7 @@ import {
   type KeepaliveOptions,
   type Logger,
   type Timers,
+  peerDer,
 } from './session.js';
 
 /** Opens the raw TCP connection (the seam for transparent source binding, SO_MARK, network namespaces). */
@@ -382,7 +383,7 @@ export class HbonePool extends EventEmitter {
         }
         let peerIdentity: string;
         try {
-          peerIdentity = spiffeIdOf(Certificate.fromDer(t.getPeerCertificate().raw)).toString();
+          peerIdentity = spiffeIdOf(Certificate.fromDer(peerDer(t))).toString();
         } catch (err) {
           fail(new HboneError(HboneErrorCode.PEER_IDENTITY, `server ${what} has no valid SPIFFE ID`, { cause: err }));
           return;

@@ -23,6 +23,7 @@ import {
   type KeepaliveOptions,
   type Logger,
   type Timers,
+  peerDer,
 } from './session.js';
 
 /** The local end of an accepted connection: which address the client dialled. */
@@ -222,7 +223,7 @@ export class HboneServer extends EventEmitter {
     if (!t.authorized) return reject(`client certificate not verified (${String(t.authorizationError ?? 'none presented')})`);
     let peerIdentity: string;
     try {
-      const id = spiffeIdOf(Certificate.fromDer(t.getPeerCertificate().raw));
+      const id = spiffeIdOf(Certificate.fromDer(peerDer(t)));
       if (!id.sameTrustDomain(svid.id.trustDomain)) {
         return reject(`client trust domain ${id.trustDomain} is not ${svid.id.trustDomain}`, { peerIdentity: id.toString() });
       }

@@ -139,3 +139,10 @@ export function startKeepalive(session: Http2Session, opts: KeepaliveOptions | u
   session.once('close', stop);
   return stop;
 }
+
+/** The peer leaf certificate's DER (cheaper than `getPeerCertificate()`, which builds a whole JS object). */
+export function peerDer(t: { getPeerX509Certificate(): { raw: Buffer } | undefined }): Buffer {
+  const c = t.getPeerX509Certificate();
+  if (!c) throw new Error('no peer certificate');
+  return c.raw;
+}
