@@ -3,7 +3,8 @@
 //   node controller-main.js --name <lab> --nodes <n>
 // It writes <labdir>/status.json, logs to stdout (captured into <labdir>/logs/controller.log), and on SIGTERM stops
 // every pod and daemon and removes the lab's namespaces.
-import { existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LabController, type DaemonSpec } from './controller.js';
 import { CONTROL_PLANE_IP, type LabNetwork } from './network.js';
@@ -25,21 +26,60 @@ const paths = labPaths(name);
 const root = repoRoot();
 const appMain = (app: string) => join(root, 'apps', app, 'dist', 'main.js');
 
+const meshOn = process.env.AMESH_LAB_MESH !== 'off';
+const cniDir = (i: number) => join(paths.dir, 'cni', `node${i}`);
+const cniBin = join(paths.dir, 'cni-bin');
+const pluginMain = appMain('istio-cni').replace(/main\.js$/, 'plugin-main.js');
+const withCni = meshOn && existsSync(pluginMain);
+
+/** Per-node static CA tokens (the lab has no TokenReview): each ztunnel gets its own, bound to its node. */
+function caTokens(): Record<string, { identity: string; node: string }> {
+  const out: Record<string, { identity: string; node: string }> = {};
+  for (let i = 1; i <= nodes; i++) out[`ztunnel-node${i}-${randomBytes(12).toString('hex')}`] = { identity: 'istio-system/ztunnel', node: `node${i}` };
+  return out;
+}
+
 /** The mesh daemons, each only when its app is built (the lab still runs plain Kubernetes networking without them). */
 function daemons(net: LabNetwork): DaemonSpec[] {
   const specs: DaemonSpec[] = [];
+  if (!meshOn) return specs;
   const istiod = appMain('istiod');
-  if (existsSync(istiod) && process.env.AMESH_LAB_MESH !== 'off') {
-    specs.push({ name: 'istiod', netns: net.underlay, argv: [process.execPath, istiod, 'run', '--config-dir', paths.state], env: { LOG_FORMAT: 'json', POD_IP: CONTROL_PLANE_IP } });
-    for (let i = 1; i <= net.nodes; i++) {
-      const node = `node${i}`;
-      const cni = appMain('istio-cni');
-      if (existsSync(cni)) specs.push({ name: `istio-cni-${node}`, node, netns: net.nodeNs(i), argv: [process.execPath, cni, 'run', '--config-dir', paths.state], env: { NODE_NAME: node, LOG_FORMAT: 'json' } });
-      const zt = appMain('ztunnel');
-      if (existsSync(zt)) specs.push({ name: `ztunnel-${node}`, node, netns: net.nodeNs(i), argv: [process.execPath, zt, 'run'], env: { NODE_NAME: node, XDS_ADDRESS: `${CONTROL_PLANE_IP}:15010`, CA_ADDRESS: `${CONTROL_PLANE_IP}:15012`, CLUSTER_ID: 'Kubernetes', TRUST_DOMAIN: 'cluster.local', LOG_FORMAT: 'json' } });
+  const tokens = caTokens();
+  mkdirSync(join(paths.dir, 'ca'), { recursive: true });
+  writeFileSync(join(paths.dir, 'ca-tokens.json'), JSON.stringify(tokens, null, 2), { mode: 0o600 });
+  if (existsSync(istiod)) {
+    specs.push({
+      name: 'istiod',
+      netns: net.underlay,
+      argv: [process.execPath, istiod, 'run', '--config-dir', paths.state, '--ca-dir', join(paths.dir, 'ca'), '--ca-tokens-file', join(paths.dir, 'ca-tokens.json'), '--root-cert-out', join(paths.dir, 'root-cert.pem'), '--trusted-node-accounts', 'istio-system/ztunnel'],
+      env: {},
+    });
+  }
+  for (let i = 1; i <= net.nodes; i++) {
+    const node = `node${i}`;
+    if (withCni) {
+      mkdirSync(cniDir(i), { recursive: true });
+      specs.push({ name: `istio-cni-${node}`, node, netns: net.nodeNs(i), argv: [process.execPath, appMain('istio-cni'), 'run', '--node-name', node, '--kube-state-dir', paths.state, '--cni-event-address', join(cniDir(i), 'pluginevent.sock'), '--agent-dir', cniDir(i), '--ready-address', 'off'], env: {} });
+    }
+    const zt = appMain('ztunnel');
+    const token = Object.entries(tokens).find(([, v]) => v.node === node)![0];
+    if (existsSync(zt)) {
+      specs.push({ name: `ztunnel-${node}`, node, netns: net.nodeNs(i), argv: [process.execPath, zt, 'run'], env: { NODE_NAME: node, POD_NAME: `ztunnel-${node}`, POD_NAMESPACE: 'istio-system', XDS_ADDRESS: `${CONTROL_PLANE_IP}:15010`, CA_ADDRESS: `${CONTROL_PLANE_IP}:15012`, CA_ROOT_CA: join(paths.dir, 'root-cert.pem'), CA_TOKEN: token, CLUSTER_ID: 'Kubernetes', TRUST_DOMAIN: 'cluster.local', TRANSPARENT: 'true' } });
     }
   }
   return specs;
+}
+
+/** The istio-cni plugin, chained after ptp, talking to its node's agent. */
+function chained(i: number): Array<Record<string, unknown> & { type: string }> {
+  if (!withCni) return [];
+  return [{ type: 'amesh-cni', cni_event_address: join(cniDir(i), 'pluginevent.sock'), enrollment_cache: join(cniDir(i), 'enrollment.json'), agent_timeout_ms: 5000, log_level: 'info' }];
+}
+
+if (withCni) {
+  mkdirSync(cniBin, { recursive: true });
+  // a CNI runtime execs plugins by file name from CNI_PATH
+  writeFileSync(join(cniBin, 'amesh-cni'), `#!/bin/sh\nexec "${process.execPath}" "${pluginMain}" "$@"\n`, { mode: 0o755 });
 }
 
 const controller = new LabController({
@@ -50,6 +90,8 @@ const controller = new LabController({
   node: process.execPath,
   imageMain: join(root, 'apps', 'amesh', 'dist', 'lab', 'images', 'main.js'),
   daemons,
+  chained,
+  cniPath: ['/usr/lib/cni', '/opt/cni/bin', cniBin],
 });
 
 let stopping = false;

@@ -38,8 +38,8 @@ export interface ControllerOptions {
   imageMain: string;
   /** daemons to run once the network is up (built by the caller from what is installed) */
   daemons: (net: LabNetwork) => DaemonSpec[];
-  /** CNI plugins chained after ptp (e.g. the istio-cni plugin) */
-  chained?: Array<Record<string, unknown> & { type: string }>;
+  /** CNI plugins chained after ptp on a node (e.g. the istio-cni plugin with that node's agent socket) */
+  chained?: (node: number) => Array<Record<string, unknown> & { type: string }>;
   cniPath?: string[];
 }
 
@@ -202,19 +202,25 @@ export class LabController {
         await this.#stopPod(rp);
       }
     }
+    // schedule in order (each decision sees the previous ones), then start the new pods in parallel
     const placed = pods.filter((p) => p.spec.nodeName).map((p) => ({ pod: p, node: Number(p.spec.nodeName!.replace('node', '')) }));
+    const starts: Promise<void>[] = [];
     for (const p of pods) {
       const key = `${p.metadata.namespace}/${p.metadata.name}`;
       if (this.#pods.has(key)) continue;
+      const fail = async (err: Error) => {
+        this.#o.logger.error({ pod: key, err: err.message }, 'pod failed to start');
+        await this.#patchPod(p, { phase: 'Failed', message: err.message });
+      };
       try {
         const node = p.spec.nodeName ? Number(p.spec.nodeName.replace('node', '')) : schedule(p, this.#o.nodes, placed);
         if (!p.spec.nodeName) placed.push({ pod: p, node });
-        await this.#startPod(p, node);
+        starts.push(this.#startPod(p, node).catch(fail));
       } catch (err) {
-        this.#o.logger.error({ pod: key, err: (err as Error).message }, 'pod failed to start');
-        await this.#patchPod(p, { phase: 'Failed', message: (err as Error).message });
+        await fail(err as Error);
       }
     }
+    await Promise.all(starts);
     // Services
     const services = src.list('Service') as unknown as Service[];
     const taken = new Set(services.map((s) => s.spec.clusterIP).filter((x): x is string => !!x));

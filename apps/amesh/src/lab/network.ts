@@ -16,8 +16,8 @@ export interface LabNetworkOptions {
   runner?: Runner;
   /** directories with CNI plugin executables (default /usr/lib/cni, /opt/cni/bin) */
   cniPath?: string[];
-  /** plugins chained after ptp (e.g. the istio-cni plugin's config) */
-  chained?: Array<Record<string, unknown> & { type: string }>;
+  /** plugins chained after ptp on a node (e.g. the istio-cni plugin with that node's agent socket) */
+  chained?: (node: number) => Array<Record<string, unknown> & { type: string }>;
 }
 
 export interface PodRef {
@@ -71,7 +71,7 @@ export class LabNetwork {
   readonly #run: Runner;
   readonly #stateDir: string;
   readonly #cniPath: string[];
-  readonly #chained: Array<Record<string, unknown> & { type: string }>;
+  readonly #chained: (node: number) => Array<Record<string, unknown> & { type: string }>;
 
   constructor(opts: LabNetworkOptions) {
     if (!/^[a-z0-9][a-z0-9-]{0,19}$/.test(opts.lab)) throw new Error(`lab name "${opts.lab}" must be 1-20 characters of a-z, 0-9 and "-"`);
@@ -81,7 +81,7 @@ export class LabNetwork {
     this.#run = opts.runner ?? spawnRunner;
     this.#stateDir = opts.stateDir;
     this.#cniPath = opts.cniPath ?? ['/usr/lib/cni', '/opt/cni/bin'];
-    this.#chained = opts.chained ?? [];
+    this.#chained = opts.chained ?? (() => []);
   }
 
   get underlay(): string {
@@ -154,7 +154,7 @@ export class LabNetwork {
           mtu: 1500,
           ipam: { type: 'host-local', ranges: [[{ subnet: podCidr(node) }]], routes: [{ dst: '0.0.0.0/0' }], dataDir: `${this.#stateDir}/ipam/node${node}` },
         },
-        ...this.#chained,
+        ...this.#chained(node),
       ],
     };
   }
