@@ -1,6 +1,7 @@
 // End to end on one "node": a real CNI chain (ptp + host-local, then ours) invoked as a runtime would, the node
 // agent programming the node namespace, and a transparent python listener standing in for ztunnel.
 import t from 'tap';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { needsRoot } from '@amesh/test-utils';
 import { buildAgent, type NodeAgent } from '../src/agent.js';
@@ -8,7 +9,8 @@ import { NodeRedirection } from '../src/dataplane.js';
 import { execRunner } from '../src/runner.js';
 import { MemorySource } from '../src/source.js';
 import type { PodInfo } from '../src/enrollment.js';
-import { CniRuntime, writeTestShim, type PodRef } from './fixtures/cni-runtime.js';
+import { CniRuntime, transpiledPluginModules, type Conflist, type PodRef } from './fixtures/cni-runtime.js';
+import { installCniConfig } from '../src/install.js';
 import { Lab } from './fixtures/netns.js';
 import { captureLogger } from './fixtures/logger.js';
 
@@ -24,21 +26,30 @@ t.test('a real CNI chain with the node agent', needsRoot(), async (t) => {
   await lab.must(node, ['iptables', '-t', 'mangle', '-N', 'KUBE-KUBELET-CANARY']);
   const before = await lab.snapshot(node);
 
-  const shimDir = lab.tmpdir();
-  await writeTestShim(shimDir);
   const socketPath = join(dir, 'run', 'pluginevent.sock');
   const stateDir = join(dir, 'state');
-  const conflist = (agentTimeoutMs: number) => ({
+  // Install mode puts our plugin (the self-contained bundle) into the CNI bin dir and chains it into the primary
+  // conflist; the runtime then uses exactly that conflist and finds amesh-cni through CNI_PATH.
+  const binDir = lab.tmpdir();
+  const confDir = lab.tmpdir();
+  const primary = {
     cniVersion: '1.0.0',
     name: 'amtnet',
-    plugins: [
-      { type: 'ptp', ipMasq: false, ipam: { type: 'host-local', subnet: '10.22.0.0/24', routes: [{ dst: '0.0.0.0/0' }], dataDir: join(dir, 'ipam') } },
-      { type: 'amesh-cni', cni_event_address: socketPath, enrollment_cache: join(stateDir, 'enrollment.json'), agent_timeout_ms: agentTimeoutMs },
-    ],
+    plugins: [{ type: 'ptp', ipMasq: false, ipam: { type: 'host-local', subnet: '10.22.0.0/24', routes: [{ dst: '0.0.0.0/0' }], dataDir: join(dir, 'ipam') } }],
+  };
+  writeFileSync(join(confDir, '10-amtnet.conflist'), JSON.stringify(primary));
+  const installed = installCniConfig({
+    confDir,
+    binDir,
+    bundle: { nodeBinary: process.execPath, modules: await transpiledPluginModules() },
+    pluginConfig: { cni_event_address: socketPath, enrollment_cache: join(stateDir, 'enrollment.json'), agent_timeout_ms: 15_000 },
   });
+  t.equal(installed.status, 'installed');
+  const conflist = JSON.parse(readFileSync(join(confDir, '10-amtnet.conflist'), 'utf8')) as Conflist;
+  t.same(conflist.plugins.map((p) => p.type), ['ptp', 'amesh-cni']);
   // Generous while the agent is up (a loaded machine can be slow); short where the agent is down on purpose.
-  const runtime = new CniRuntime(node, ['/usr/lib/cni', shimDir], conflist(15_000));
-  const downRuntime = new CniRuntime(node, ['/usr/lib/cni', shimDir], conflist(1500));
+  const runtime = new CniRuntime(node, ['/usr/lib/cni', binDir], conflist);
+  const downRuntime = new CniRuntime(node, ['/usr/lib/cni', binDir], { ...conflist, plugins: [conflist.plugins[0]!, { ...conflist.plugins[1]!, agent_timeout_ms: 1500 }] });
 
   const source = new MemorySource();
   source.setNamespace('demo', { 'istio.io/dataplane-mode': 'ambient' });
