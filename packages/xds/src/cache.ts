@@ -2,7 +2,6 @@
 // delta responses, and the Any used by state-of-the-world responses) and those bytes are spliced into the
 // responses of every stream. Versions are content hashes, so setting identical content is a no-op and a
 // reconnecting client's initial_resource_versions still match after an istiod restart.
-import { createHash } from 'node:crypto';
 import { XdsErrorCode } from './errors.js';
 import { encodeAny, encodeResource, frameResourceField } from './grpc.js';
 import { silentLogger, type Logger } from './logger.js';
@@ -57,6 +56,31 @@ export interface ResourceCacheStats {
   oversizedRejected: number;
 }
 
+/**
+ * A 64-bit content hash (two 32-bit multiplicative lanes, FNV-1a and a murmur-style mix) of the encoded value and the
+ * aliases, as 16 hex digits. Versions are only compared for the same resource name, so this needs to tell one
+ * state of a resource from the next, not resist an adversary; it is ~10x cheaper than crypto.createHash per call.
+ */
+export function contentVersion(value: Uint8Array, aliases: readonly string[]): string {
+  let h1 = 0x811c9dc5;
+  let h2 = 0x9747b28c;
+  const mix = (b: number) => {
+    h1 = Math.imul(h1 ^ b, 0x01000193);
+    h2 = Math.imul(h2 ^ b, 0x5bd1e995);
+    h2 ^= h2 >>> 15;
+  };
+  for (let i = 0; i < value.length; i++) mix(value[i]!);
+  for (const a of aliases) {
+    mix(0);
+    for (let i = 0; i < a.length; i++) {
+      const c = a.charCodeAt(i);
+      mix(c & 0xff);
+      mix(c >>> 8);
+    }
+  }
+  return (h1 >>> 0).toString(16).padStart(8, '0') + (h2 >>> 0).toString(16).padStart(8, '0');
+}
+
 /** Length of the tag + varint length prefix of a framed field. */
 function headerLength(field: Buffer): number {
   let i = 1;
@@ -91,9 +115,7 @@ export class ResourceCache {
       return undefined;
     }
     this.#stats.sets++;
-    const h = createHash('sha1').update(value);
-    for (const a of aliases) h.update('\0').update(a);
-    const version = h.digest('base64url').slice(0, 16);
+    const version = contentVersion(value, aliases);
     let byName = this.#types.get(typeUrl);
     if (!byName) this.#types.set(typeUrl, (byName = new Map()));
     const prev = byName.get(name);

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { ResourceCache, type CacheChange } from '../src/cache.js';
+import { ResourceCache, contentVersion, type CacheChange } from '../src/cache.js';
 import { envoy } from '../generated/proto.js';
 import { makeWorkload } from '../src/model.js';
 import { ADDRESS_TYPE_URL } from '../src/types.js';
@@ -60,4 +60,16 @@ t.test('oversized resources are refused with a log line; a throwing listener doe
   t.same(seen, ['ok']);
   t.equal(logs.length, 2);
   t.match(cache.stats(), { resources: { [ADDRESS_TYPE_URL]: 1 } });
+});
+
+t.test('content versions: stable, sensitive to bytes and aliases', async (t) => {
+  const v = contentVersion(Uint8Array.of(1, 2, 3), ['/10.0.0.1']);
+  t.match(v, /^[0-9a-f]{16}$/);
+  t.equal(contentVersion(Uint8Array.of(1, 2, 3), ['/10.0.0.1']), v);
+  t.not(contentVersion(Uint8Array.of(1, 2, 4), ['/10.0.0.1']), v);
+  t.not(contentVersion(Uint8Array.of(1, 2, 3), ['/10.0.0.2']), v);
+  t.not(contentVersion(Uint8Array.of(1, 2, 3), []), v);
+  const seen = new Set<string>();
+  for (let i = 0; i < 20000; i++) seen.add(contentVersion(Buffer.from(`Kubernetes//Pod/default/p${i}`), []));
+  t.equal(seen.size, 20000, 'no collisions over 20k similar inputs');
 });
