@@ -8,3 +8,4 @@ export { Metrics, trafficLabels, TRAFFIC_LABELS, type TrafficLabels, type Traffi
 export { baggage, type Logger, type IdentityProvider, type HboneDialer, type InboundRequest } from './proxy.js';
 export { acceptSocks5, SOCKS5_SUCCESS, type Socks5Request } from './socks5.js';
 export { makeTransparent, isTransparent, originalDst, loadSockopt, DEFAULT_ADDON_PATH, type SockoptBinding, type TransparentOptions } from './sockopt.js';
+export { startControlPlane, type ControlPlane, type ControlPlaneOptions } from './control-plane.js';
