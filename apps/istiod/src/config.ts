@@ -24,6 +24,7 @@ export interface AppConfig {
   statusDir: string | undefined;
   debounceMs: number;
   enableDryRun: boolean;
+  autoAllowWaypoints: boolean;
   /** Kubernetes mode: the image of rendered waypoint Deployments ("" = do not deploy waypoints). */
   waypointImage: string;
   logLevel: string;
@@ -50,6 +51,7 @@ export const SETTINGS = [
   ['STATUS_DIR', '--status-dir', '', 'where to write waypoints.json (default <config-dir>/.status in directory mode)'],
   ['PILOT_DEBOUNCE_AFTER', '--debounce-ms', '100', 'xDS push debounce in ms'],
   ['AMBIENT_ENABLE_DRY_RUN_AUTHORIZATION_POLICY', '--enable-dry-run', 'false', 'send dry-run AuthorizationPolicies to ztunnel'],
+  ['PILOT_AUTO_ALLOW_WAYPOINT_POLICY', '--auto-allow-waypoint-policy', 'false', 'admit each waypoint\'s identity on the workloads behind it (always on for the legacy waypoint forms)'],
   ['WAYPOINT_IMAGE', '--waypoint-image', 'ghcr.io/amesh/waypoint:latest', 'Kubernetes mode: image of the waypoint Deployments istiod renders and applies ("" = do not deploy)'],
   ['LOG_LEVEL', '--log-level', 'info', 'trace, debug, info, warn, error'],
   ['LOG_FORMAT', '--log-format', 'plain', 'plain (upstream-style lines) or json (pino)'],
@@ -61,7 +63,7 @@ export class ConfigError extends Error {
   }
 }
 
-const BOOL_FLAGS = new Set(['--enable-dry-run', '--in-cluster']);
+const BOOL_FLAGS = new Set(['--enable-dry-run', '--in-cluster', '--auto-allow-waypoint-policy']);
 
 /** Parses env + argv flags (`--flag value`, `--flag=value`, boolean `--flag`); throws ConfigError listing every problem. */
 export function parseConfig(env: Readonly<Record<string, string | undefined>>, argv: readonly string[]): AppConfig {
@@ -137,6 +139,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, a
     statusDir: opt('--status-dir') ?? (configDir ? `${configDir.replace(/\/$/, '')}/.status` : undefined),
     debounceMs: Number(debounce),
     enableDryRun: bool('--enable-dry-run'),
+    autoAllowWaypoints: bool('--auto-allow-waypoint-policy'),
     waypointImage: setting('--waypoint-image'),
     logLevel,
     logFormat: logFormat as 'json' | 'plain',

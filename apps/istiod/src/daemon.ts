@@ -83,6 +83,7 @@ export async function startDaemon(cfg: AppConfig, log: Logger): Promise<Running>
     trustedNodeAccounts: cfg.trustedNodeAccounts,
     debounceMs: cfg.debounceMs,
     enableDryRun: cfg.enableDryRun,
+    autoAllowWaypoints: cfg.autoAllowWaypoints,
     ...(cfg.statusDir ? { statusDir: cfg.statusDir } : {}),
     ...(fileProblems ? { fileProblems } : {}),
     ...(waypointDeployer ? { waypointDeployer } : {}),

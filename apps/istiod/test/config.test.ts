@@ -10,6 +10,8 @@ t.test('defaults, env, flags overriding env', async (t) => {
   const c = parseConfig({ CONFIG_DIR: '/env', XDS_PORT: '1', TRUST_DOMAIN: 'example.org' }, ['--config-dir=/flag', '--xds-port', '2', '--enable-dry-run']);
   t.same([c.configDir, c.xdsPort, c.trustDomain, c.statusDir, c.enableDryRun, c.inCluster], ['/flag', 2, 'example.org', '/flag/.status', true, false]);
   t.equal(parseConfig({ PILOT_DEBOUNCE_AFTER: '50ms' }, []).debounceMs, 50);
+  t.equal(parseConfig({}, ['--auto-allow-waypoint-policy']).autoAllowWaypoints, true);
+  t.equal(parseConfig({ PILOT_AUTO_ALLOW_WAYPOINT_POLICY: 'true' }, []).autoAllowWaypoints, true);
 });
 
 t.test('every problem is listed', async (t) => {

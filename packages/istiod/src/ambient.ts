@@ -16,6 +16,8 @@ import {
   serviceToService,
   serviceWaypoint,
   staticStrictPolicy,
+  waypointAllowPolicy,
+  waypointAllowPolicyName,
   waypointFromGateway,
   workloadWaypoint,
   STATIC_STRICT_POLICY,
@@ -36,6 +38,11 @@ export interface IndexChanges {
 export interface AmbientIndexOptions {
   /** istiod AMBIENT_ENABLE_DRY_RUN_AUTHORIZATION_POLICY (default false). */
   enableDryRun?: boolean;
+  /**
+   * PILOT_AUTO_ALLOW_WAYPOINT_POLICY for every waypoint (default false). Legacy waypoint forms always get it: there
+   * the waypoint enforced the workloads' policies, and ztunnel must admit the waypoint.
+   */
+  autoAllowWaypoints?: boolean;
 }
 
 const keyOf = (o: KubeObject): string => `${o.metadata.namespace ?? 'default'}/${o.metadata.name}`;
@@ -50,6 +57,11 @@ function bucket<V>(m: Map<string, Map<string, V>>, ns: string): Map<string, V> {
 export class AmbientIndex {
   readonly mesh: MeshContext;
   readonly #enableDryRun: boolean;
+  readonly #autoAllowAll: boolean;
+  /** Services' waypoints (svc key → waypoint), from the last service translation. */
+  readonly #svcWaypoint = new Map<string, Waypoint>();
+  /** Synthetic waypoint-allow policies currently published (name → ns/name key). */
+  #allowPublished = new Set<string>();
   readonly #namespaces = new Map<string, Namespace>();
   readonly #pods = new Map<string, Map<string, Pod>>(); // ns → key → pod
   readonly #services = new Map<string, Map<string, KService>>();
@@ -78,6 +90,7 @@ export class AmbientIndex {
   constructor(mesh: MeshContext, options: AmbientIndexOptions = {}) {
     this.mesh = mesh;
     this.#enableDryRun = options.enableDryRun ?? false;
+    this.#autoAllowAll = options.autoAllowWaypoints ?? false;
     this.#lookup = {
       get: (namespace, name) => this.#waypoints.get(`${namespace}/${name}`),
       legacy: (namespace) => this.#legacy.get(namespace) ?? [],
@@ -193,6 +206,25 @@ export class AmbientIndex {
       this.#authz.set(authorizationName(strict), strict);
       out.authorizations.set.push(strict);
     }
+    if (out.waypointsChanged) {
+      const want = new Map<string, Authorization>();
+      for (const w of this.#waypoints.values()) {
+        if (!this.#allowsWaypoint(w)) continue;
+        const a = waypointAllowPolicy(this.mesh, w);
+        want.set(authorizationName(a), a);
+      }
+      for (const key of this.#allowPublished) {
+        if (!want.has(key)) {
+          this.#authz.delete(key);
+          out.authorizations.remove.push(key);
+        }
+      }
+      for (const [key, a] of want) {
+        this.#authz.set(key, a);
+        out.authorizations.set.push(a);
+      }
+      this.#allowPublished = new Set(want.keys());
+    }
     for (const key of this.#dirtyPolicies) {
       const p = this.#policies.get(key);
       const conv = p ? convertPolicy(p, { rootNamespace: this.mesh.rootNamespace, enableDryRun: this.#enableDryRun }) : undefined;
@@ -210,13 +242,14 @@ export class AmbientIndex {
       const ns = key.slice(0, key.indexOf('/'));
       const svc = this.#services.get(ns)?.get(key);
       const prev = this.#svcOut.get(key);
-      const next = svc ? this.#translateService(ns, svc) : undefined;
+      const next = svc ? this.#translateService(ns, key, svc) : undefined;
       if (next) {
         this.#svcOut.set(key, next);
         out.addresses.set.push({ service: next });
         if (prev && prev.hostname !== next.hostname) out.addresses.remove.push(`${prev.namespace}/${prev.hostname}`);
       } else if (prev) {
         this.#svcOut.delete(key);
+        this.#svcWaypoint.delete(key);
         out.addresses.remove.push(addressName({ service: prev }));
       }
     }
@@ -259,21 +292,39 @@ export class AmbientIndex {
     const mode = effectiveMtls(this.mesh, this.#peerAuthsOf(ns), this.#peerAuthsOf(root), ns, labels);
     if (mode === 'STRICT') names.push(`${root}/${STATIC_STRICT_POLICY}`);
     const namespace = this.#namespaces.get(ns);
+    const waypoint = workloadWaypoint(pod, namespace, this.#lookup);
+    if (this.#allowPublished.size > 0) {
+      // Waypoints in front of this workload (its own, or its services'): admit their identity.
+      const fronts = new Set<Waypoint>();
+      if (waypoint) fronts.add(waypoint);
+      for (const [sk, svc] of this.#services.get(ns) ?? []) {
+        const w = this.#svcWaypoint.get(sk);
+        if (w && serviceSelectsPod(svc, pod)) fronts.add(w);
+      }
+      for (const w of fronts) if (this.#allowsWaypoint(w)) names.push(`${w.namespace}/${waypointAllowPolicyName(w)}`);
+    }
     return podToWorkload(this.mesh, {
       pod,
       namespace,
       services: this.#services.get(ns)?.values() ?? [],
       authorizationPolicies: names,
-      waypoint: workloadWaypoint(pod, namespace, this.#lookup),
+      waypoint,
     });
   }
 
-  #translateService(ns: string, svc: KService): Service | undefined {
+  #translateService(ns: string, key: string, svc: KService): Service | undefined {
     const pods = this.#pods.get(ns);
     const podSas = function* () {
       for (const p of pods?.values() ?? []) if (serviceSelectsPod(svc, p)) yield podServiceAccount(p);
     };
-    return serviceToService(this.mesh, svc, serviceWaypoint(svc, this.#namespaces.get(ns), this.#lookup, podSas));
+    const wp = serviceWaypoint(svc, this.#namespaces.get(ns), this.#lookup, podSas);
+    if (wp?.address) this.#svcWaypoint.set(key, wp);
+    else this.#svcWaypoint.delete(key);
+    return serviceToService(this.mesh, svc, wp);
+  }
+
+  #allowsWaypoint(w: Waypoint): boolean {
+    return (this.#autoAllowAll || w.legacyForm !== undefined) && w.address !== undefined;
   }
 
   // ---- views -------------------------------------------------------------------------------------------------

@@ -51,6 +51,8 @@ export interface IstiodConfig {
   fileProblems?: () => { file: string; problems: string[] }[];
   /** istiod AMBIENT_ENABLE_DRY_RUN_AUTHORIZATION_POLICY. */
   enableDryRun?: boolean;
+  /** PILOT_AUTO_ALLOW_WAYPOINT_POLICY for every waypoint (legacy waypoint forms always get it). */
+  autoAllowWaypoints?: boolean;
   /** Kubernetes mode: deploy waypoints (e.g. a WaypointReconciler over KubeApiWriter); called on start and on changes. */
   waypointDeployer?: { reconcile(waypoints: readonly Waypoint[]): Promise<void> };
   /** Write files atomically (injected so the core does no path logic of its own); default: temp + rename. */
@@ -113,7 +115,7 @@ export async function build(config: IstiodConfig): Promise<Istiod> {
   if (problems.length > 0) throw new IstiodError(IstiodErrorCode.CONFIG, `invalid istiod configuration: ${problems.join('; ')}`, { details: problems });
 
   const ca = config.ca ?? (await CertificateAuthority.createRoot({ trustDomain: mesh.trustDomain }));
-  const index = new AmbientIndex(mesh, { enableDryRun: config.enableDryRun ?? false });
+  const index = new AmbientIndex(mesh, { enableDryRun: config.enableDryRun ?? false, autoAllowWaypoints: config.autoAllowWaypoints ?? false });
   const cache = new ResourceCache({ logger: log });
   const ads = new AdsServer({ cache, logger: log, types: [ADDRESS_TYPE_URL, AUTHORIZATION_TYPE_URL], debounceMs: config.debounceMs ?? 100, controlPlaneId: 'amesh-istiod' });
   const writeAtomic = config.writeFileAtomic ?? defaultWriteAtomic;

@@ -395,6 +395,28 @@ export function effectiveMtls(mesh: MeshContext, nsPeerAuths: readonly PeerAuth[
   return 'PERMISSIVE';
 }
 
+/** Name of the synthetic policy allowing a waypoint's identity to reach the workloads behind it. */
+export function waypointAllowPolicyName(w: Waypoint): string {
+  return `istio_allow_waypoint_${w.namespace}_${w.name}`;
+}
+
+/**
+ * The synthetic ALLOW policy (upstream PILOT_AUTO_ALLOW_WAYPOINT_POLICY) admitting the waypoint's identity at the
+ * destination ztunnel of the workloads it fronts. amesh always sends it for the legacy waypoint forms, where the
+ * waypoint — not ztunnel — enforced the workloads' policies (seed semantics).
+ */
+export function waypointAllowPolicy(mesh: MeshContext, w: Waypoint): Authorization {
+  return {
+    name: waypointAllowPolicyName(w),
+    namespace: w.namespace,
+    scope: 'WORKLOAD_SELECTOR',
+    action: 'ALLOW',
+    groups: [{ rules: [{ matches: [{ namespaces: [], notNamespaces: [], serviceAccounts: [], notServiceAccounts: [], principals: [{ exact: `${mesh.trustDomain}/ns/${w.namespace}/sa/${w.serviceAccount}` }], notPrincipals: [], sourceIps: [], notSourceIps: [], destinationIps: [], notDestinationIps: [], destinationPorts: [], notDestinationPorts: [], extensions: [] }] }] }],
+    dryRun: false,
+    extensions: [],
+  };
+}
+
 /** The synthetic DENY policy STRICT PeerAuthentication turns into: deny when the peer has no identity. */
 export function staticStrictPolicy(mesh: MeshContext): Authorization {
   return {

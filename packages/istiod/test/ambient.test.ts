@@ -132,6 +132,13 @@ t.test('waypoints: modern and legacy forms bind services and workloads; changes 
   t.same(idx.workloads().find((w) => w.name === 'ph')!.waypoint, legacyAddr, 'legacy waypoint for the pod with that SA');
   t.same(idx.services().find((s) => s.name === 'ph')!.waypoint, addr, 'an explicit (namespace) binding wins over the legacy one');
   t.match(idx.waypoints().find((w) => w.name === 'purchase-history')!.warnings, [/deprecated/]);
+  // Legacy forms: the waypoint enforced the workload's policies, so ztunnel admits the waypoint's identity.
+  t.same(idx.workloads().find((w) => w.name === 'ph')!.authorizationPolicies, ['default/istio_allow_waypoint_default_purchase-history']);
+  const allow = idx.authorizations().find((a) => a.name === 'istio_allow_waypoint_default_purchase-history')!;
+  t.same([allow.namespace, allow.scope, allow.action], ['default', 'WORKLOAD_SELECTOR', 'ALLOW']);
+  t.same(allow.groups[0]!.rules[0]!.matches[0]!.principals, [{ exact: 'cluster.local/ns/default/sa/purchase-history' }]);
+  t.same(idx.workloads().find((w) => w.name === 'web')!.authorizationPolicies, [], 'modern waypoints get no allow policy by default');
+  t.notOk(idx.authorizations().some((a) => a.name === 'istio_allow_waypoint_default_wp'));
 
   idx.applyGateway('default', 'wp', undefined);
   idx.recompute();
@@ -142,4 +149,19 @@ t.test('waypoints: modern and legacy forms bind services and workloads; changes 
   const pc = idx.recompute();
   t.same(names(pc), ['ph', 'ph'], 'the pod and the service that selects it');
   t.equal(idx.services().find((s) => s.name === 'ph')!.waypoint, undefined);
+  t.same(idx.workloads().find((w) => w.name === 'ph')!.authorizationPolicies, [], 'no longer behind the legacy waypoint');
+  idx.applyGateway('default', 'purchase-history', undefined);
+  const gone = idx.recompute();
+  t.same(gone.authorizations.remove, ['default/istio_allow_waypoint_default_purchase-history']);
+});
+
+t.test('autoAllowWaypoints: modern waypoints admit their identity on the workloads behind them (via their services)', async (t) => {
+  const idx = new AmbientIndex(DEFAULT_MESH, { autoAllowWaypoints: true });
+  idx.applyPod('default', 'web', pod('web', { app: 'web' }));
+  idx.applyService('default', 'web', svc('web', { app: 'web' }, { 'istio.io/use-waypoint': 'wp' }));
+  idx.applyService('default', 'wp', svc('wp', { 'gateway.networking.k8s.io/gateway-name': 'wp' }));
+  idx.applyGateway('default', 'wp', { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'wp', namespace: 'default' }, spec: { gatewayClassName: 'istio-waypoint' } });
+  idx.recompute();
+  t.same(idx.workloads()[0]!.authorizationPolicies, ['default/istio_allow_waypoint_default_wp']);
+  t.same(idx.authorizations().find((a) => a.name === 'istio_allow_waypoint_default_wp')!.groups[0]!.rules[0]!.matches[0]!.principals, [{ exact: 'cluster.local/ns/default/sa/wp' }]);
 });
