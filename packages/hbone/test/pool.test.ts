@@ -15,6 +15,11 @@ t.test('a tunnel echoes bytes through client → HBONE → server', async (t) =>
   const pool = newPool(t);
   const tun = await pool.connect({ source: m.client, destination: dst(port), expectedIdentities: [m.serverId.id], authority: '10.0.0.1:8080' });
   t.equal(tun.peerIdentity, m.serverId.id.toString());
+  const tlsSocket = (tun.stream as http2.ClientHttp2Stream).session!.socket as import('node:tls').TLSSocket;
+  t.equal(tlsSocket.getProtocol(), 'TLSv1.3');
+  t.equal(tlsSocket.getCipher().name, 'TLS_AES_128_GCM_SHA256', 'the server prefers AES-128-GCM of ztunnel\'s two suites');
+  t.equal(tlsSocket.alpnProtocol, 'h2');
+  t.notOk(tlsSocket.isSessionReused());
   t.equal((await roundTrip(tun.stream, Buffer.from('hello hbone'))).toString(), 'hello hbone');
 });
 
