@@ -3,7 +3,7 @@
 // responses of every stream. Versions are content hashes, so setting identical content is a no-op and a
 // reconnecting client's initial_resource_versions still match after an istiod restart.
 import { XdsErrorCode } from './errors.js';
-import { encodeAny, encodeResource, frameResourceField } from './grpc.js';
+import { encodeResourceOnce } from './grpc.js';
 import { silentLogger, type Logger } from './logger.js';
 import {
   addressAliases, addressName, authorizationName, encodeAddress, encodeAuthorization, type Address, type Authorization,
@@ -81,13 +81,6 @@ export function contentVersion(value: Uint8Array, aliases: readonly string[]): s
   return (h1 >>> 0).toString(16).padStart(8, '0') + (h2 >>> 0).toString(16).padStart(8, '0');
 }
 
-/** Length of the tag + varint length prefix of a framed field. */
-function headerLength(field: Buffer): number {
-  let i = 1;
-  while (field[i]! & 0x80) i++;
-  return i + 1;
-}
-
 export class ResourceCache {
   readonly #types = new Map<string, Map<string, CachedResource>>();
   readonly #aliases = new Map<string, Map<string, string>>();
@@ -124,11 +117,9 @@ export class ResourceCache {
       return prev;
     }
     const at = this.#clock();
-    const resourceField = frameResourceField(encodeResource({ name, version, aliases, typeUrl, value }));
+    const enc = encodeResourceOnce({ name, version, aliases, typeUrl, value });
     const entry: CachedResource = {
-      typeUrl, name, version, aliases: [...aliases], value, resourceField,
-      resourceBytes: resourceField.subarray(headerLength(resourceField)),
-      anyBytes: encodeAny(typeUrl, value), changedAt: at,
+      typeUrl, name, version, aliases: [...aliases], value, resourceField: enc.field, resourceBytes: enc.resource, anyBytes: enc.any, changedAt: at,
     };
     byName.set(name, entry);
     const keys = new Set<string>([name]);

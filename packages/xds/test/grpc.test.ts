@@ -1,6 +1,6 @@
 import t from 'tap';
 import { envoy } from '../generated/proto.js';
-import { encodeAny, encodeDeltaResponse, encodeResource, encodeSotwResponse, fieldSize, frameResourceField, spliceDeltaResponse } from '../src/grpc.js';
+import { encodeAny, encodeDeltaResponse, encodeResource, encodeResourceOnce, encodeSotwResponse, fieldSize, frameResourceField, spliceDeltaResponse } from '../src/grpc.js';
 
 t.test('hand-spliced responses are byte-identical to the generated encoder', async (t) => {
   const value = Uint8Array.of(1, 2, 3);
@@ -27,5 +27,20 @@ t.test('fieldSize matches the encoded length of a bytes field', async (t) => {
   for (const n of [0, 1, 127, 128, 16383, 16384, 2097151, 2097152]) {
     const b = encodeDeltaResponse({ systemVersionInfo: '', resources: [new Uint8Array(n)], typeUrl: '', nonce: '', removed: [] });
     t.equal(fieldSize(n), b.length, `n=${n}`);
+  }
+});
+
+t.test('encodeResourceOnce: one buffer, views identical to the generated encoders', async (t) => {
+  for (const r of [
+    { name: 'Kubernetes//Pod/default/p1', version: '0123456789abcdef', aliases: ['/10.0.0.1', 'net/10.0.0.1'], typeUrl: 'type.googleapis.com/istio.workload.Address', value: new Uint8Array(300).fill(7) },
+    { name: 'n', version: '', aliases: [], typeUrl: 't', value: new Uint8Array() },
+  ]) {
+    const enc = encodeResourceOnce(r);
+    const gen = envoy.service.discovery.v3.Resource.encode({ name: r.name, version: r.version, aliases: r.aliases, resource: { type_url: r.typeUrl, value: r.value } }).finish();
+    t.equal(enc.resource.toString('hex'), Buffer.from(gen).toString('hex'));
+    t.equal(enc.field.toString('hex'), frameResourceField(gen).toString('hex'));
+    t.equal(enc.any.toString('hex'), encodeAny(r.typeUrl, r.value).toString('hex'));
+    t.ok(enc.any.buffer === enc.field.buffer && enc.any.byteOffset >= enc.field.byteOffset &&
+      enc.any.byteOffset + enc.any.length <= enc.field.byteOffset + enc.field.length, 'the Any is a view into the field, not a copy');
   }
 });
