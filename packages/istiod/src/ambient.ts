@@ -45,6 +45,11 @@ export interface AmbientIndexOptions {
   autoAllowWaypoints?: boolean;
 }
 
+function labelsMatch(entries: readonly [string, string][], labels: Record<string, string> | undefined): boolean {
+  for (const [k, v] of entries) if (labels?.[k] !== v) return false;
+  return true;
+}
+
 const keyOf = (o: KubeObject): string => `${o.metadata.namespace ?? 'default'}/${o.metadata.name}`;
 const nsOf = (o: KubeObject): string => o.metadata.namespace ?? 'default';
 
@@ -71,7 +76,8 @@ export class AmbientIndex {
   readonly #gateways = new Map<string, KubeObject>();
   readonly #waypoints = new Map<string, Waypoint>();
   readonly #legacy = new Map<string, Waypoint[]>();
-  readonly #policyLists = new Map<string, Policy[]>();
+  /** Per namespace: the selector policies that can apply there (its own + the root's), with compiled selectors. */
+  readonly #policyLists = new Map<string, { key: string; entries: [string, string][] }[]>();
   readonly #peerAuthLists = new Map<string, PeerAuth[]>();
   // outputs
   readonly #workloads = new Map<string, Workload>(); // pod key → workload
@@ -128,6 +134,7 @@ export class AmbientIndex {
     else b.delete(key);
     this.#dirtySvcs.add(key);
     for (const [pk, pod] of this.#pods.get(namespace) ?? []) {
+      if (this.#dirtyPods.has(pk)) continue;
       if ((prev && serviceSelectsPod(prev, pod)) || (svc && serviceSelectsPod(svc, pod))) this.#dirtyPods.add(pk);
     }
     // A waypoint may become addressable through the Service named after it.
@@ -148,11 +155,12 @@ export class AmbientIndex {
     else this.#policyLists.delete(namespace);
     const selectors = [prev?.selector, policy?.selector].filter((s): s is Readonly<Record<string, string>> => !!s);
     if (selectors.length === 0) return;
+    const compiled = selectors.map((s) => Object.entries(s));
     const namespaces = namespace === this.mesh.rootNamespace ? [...this.#pods.keys()] : [namespace];
     for (const ns of namespaces) {
       for (const [pk, pod] of this.#pods.get(ns) ?? []) {
-        const labels = pod.metadata.labels ?? {};
-        if (selectors.some((s) => Object.entries(s).every(([k, v]) => labels[k] === v))) this.#dirtyPods.add(pk);
+        if (this.#dirtyPods.has(pk)) continue;
+        if (compiled.some((entries) => labelsMatch(entries, pod.metadata.labels))) this.#dirtyPods.add(pk);
       }
     }
   }
@@ -269,11 +277,18 @@ export class AmbientIndex {
     return out;
   }
 
-  #policiesFor(ns: string): Policy[] {
+  #policiesFor(ns: string): { key: string; entries: [string, string][] }[] {
     let list = this.#policyLists.get(ns);
     if (!list) {
       const root = this.mesh.rootNamespace;
-      list = [...(this.#selectorPolicies.get(ns)?.values() ?? []), ...(ns === root ? [] : this.#selectorPolicies.get(root)?.values() ?? [])].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      const opts = { rootNamespace: root, enableDryRun: this.#enableDryRun };
+      const candidates = [...(this.#selectorPolicies.get(ns)?.values() ?? []), ...(ns === root ? [] : this.#selectorPolicies.get(root)?.values() ?? [])];
+      // rbac decides eligibility (targetRefs, CUSTOM/AUDIT, dry-run, namespace): a policy is listed on a workload of
+      // this namespace exactly when rbac lists it for a workload carrying the policy's own selector labels.
+      list = candidates
+        .filter((p) => p.selector && workloadPolicyNames([p], { namespace: ns, labels: p.selector }, opts).length === 1)
+        .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+        .map((p) => ({ key: p.key, entries: Object.entries(p.selector!) }));
       this.#policyLists.set(ns, list);
     }
     return list;
@@ -287,7 +302,8 @@ export class AmbientIndex {
 
   #translatePod(ns: string, pod: Pod): Workload | undefined {
     const labels = pod.metadata.labels ?? {};
-    const names = workloadPolicyNames(this.#policiesFor(ns), { namespace: ns, labels }, { rootNamespace: this.mesh.rootNamespace, enableDryRun: this.#enableDryRun });
+    const names: string[] = [];
+    for (const p of this.#policiesFor(ns)) if (labelsMatch(p.entries, labels)) names.push(p.key);
     const root = this.mesh.rootNamespace;
     const mode = effectiveMtls(this.mesh, this.#peerAuthsOf(ns), this.#peerAuthsOf(root), ns, labels);
     if (mode === 'STRICT') names.push(`${root}/${STATIC_STRICT_POLICY}`);
