@@ -1,0 +1,63 @@
+import t from 'tap';
+import { Metrics, trafficLabels, TRAFFIC_LABELS } from '../src/metrics.js';
+import { pod, svc } from './fixtures/model.js';
+
+/** A strict subset of `promtool check metrics`: HELP/TYPE before samples, names match, label syntax, numbers. */
+function checkExposition(text: string): string[] {
+  const problems: string[] = [];
+  const typed = new Map<string, string>();
+  const seen = new Set<string>();
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    let m = /^# (HELP|TYPE) ([a-zA-Z_:][a-zA-Z0-9_:]*) (.+)$/.exec(line);
+    if (m) {
+      if (m[1] === 'TYPE') {
+        if (!['counter', 'gauge'].includes(m[3]!)) problems.push(`bad type ${line}`);
+        if (m[3] === 'counter' && !m[2]!.endsWith('_total')) problems.push(`counter ${m[2]} without _total`);
+        typed.set(m[2]!, m[3]!);
+      }
+      continue;
+    }
+    m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*"(?:,|(?=\})))*\})? (-?\d+(?:\.\d+)?(?:e[+-]?\d+)?)$/.exec(line);
+    if (!m) {
+      problems.push(`unparseable: ${line}`);
+      continue;
+    }
+    if (!typed.has(m[1]!)) problems.push(`sample before TYPE: ${m[1]}`);
+    const key = `${m[1]}${m[2] ?? ''}`;
+    if (seen.has(key)) problems.push(`duplicate series ${key}`);
+    seen.add(key);
+  }
+  return problems;
+}
+
+t.test('labels: the full upstream set, unknown for missing values', async (t) => {
+  const src = pod('client', '10.0.0.1', 'n1');
+  const dst = pod('server', '10.0.0.2', 'n2');
+  const l = trafficLabels({ reporter: 'source', src, srcIdentity: 'spiffe://cluster.local/ns/default/sa/client', dst, service: svc({ namespace: 'default', hostname: 'echo.default.svc.cluster.local' }), mtls: true });
+  t.same(Object.keys(l), [...TRAFFIC_LABELS]);
+  t.equal(l.destination_principal, 'unknown');
+  t.equal(l.destination_service_name, 'echo');
+  t.equal(l.connection_security_policy, 'mutual_tls');
+  t.equal(trafficLabels({ reporter: 'destination', mtls: false }).source_workload, 'unknown');
+});
+
+t.test('exposition is valid, counts live bytes, escapes label values', async (t) => {
+  const m = new Metrics({ version: '1.2.3' });
+  const labels = { ...trafficLabels({ reporter: 'destination', mtls: false }), source_workload: 'we"ird\\name\n' };
+  let rx = 3;
+  const live = m.opened(labels, { received: () => rx, sent: () => 7 });
+  t.match(m.render(), /istio_tcp_received_bytes_total\{.*\} 3/);
+  t.same(checkExposition(m.render()), []);
+  rx = 10;
+  m.closed(live, 'destination');
+  m.closed(live, 'destination');
+  m.failed({ ...labels, response_flags: 'DENY' });
+  const text = m.render();
+  t.same(checkExposition(text), []);
+  t.match(text, /istio_tcp_connections_closed_total\{.*\} 1\n/);
+  t.match(text, /istio_tcp_received_bytes_total\{.*\} 10\n/);
+  t.match(text, /source_workload="we\\"ird\\\\name\\n"/);
+  t.match(text, /istio_build\{component="ztunnel",tag="1.2.3"\} 1/);
+  t.match(text, /istio_tcp_sockets_open\{reporter="destination"\} 0/);
+});
