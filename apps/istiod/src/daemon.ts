@@ -3,10 +3,13 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { DirectorySource, KubeApiSource, KubeApiWriter, loadKubeConfig, StateDirectory, type ObjectSource } from '@amesh/kube';
+import { ALL_KINDS, DirectorySource, KubeApiSource, KubeApiWriter, loadKubeConfig, StateDirectory, type ObjectSource } from '@amesh/kube';
 import { build, WaypointReconciler, type Istiod, type Logger } from '@amesh/istiod';
 import { CertificateAuthority, loadPluginCa, PLUGIN_CA_FILES, staticTokenVerifier, type TokenVerifier } from '@amesh/spiffe';
 import type { AppConfig } from './config.js';
+
+/** What istiod reads (Node and ServiceAccount objects are not needed for translation). */
+export const ISTIOD_KINDS = ALL_KINDS.filter((k) => k !== 'Node' && k !== 'ServiceAccount');
 
 async function writeAtomic(path: string, data: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
@@ -53,13 +56,13 @@ export async function startDaemon(cfg: AppConfig, log: Logger): Promise<Running>
   let fileProblems: (() => { file: string; problems: string[] }[]) | undefined;
   let waypointDeployer: WaypointReconciler | undefined;
   if (cfg.configDir) {
-    const dir = new DirectorySource({ dir: cfg.configDir, logger: log.child({ component: 'config-dir' }) });
+    const dir = new DirectorySource({ dir: cfg.configDir, kinds: ISTIOD_KINDS, logger: log.child({ component: 'config-dir' }) });
     fileProblems = () => dir.problems();
     source = dir;
     log.info({ dir: cfg.configDir }, 'directory mode');
   } else {
     const kubeConfig = await loadKubeConfig({ ...(cfg.kubeconfig ? { kubeconfigPath: cfg.kubeconfig } : {}), inCluster: cfg.inCluster });
-    source = new KubeApiSource({ kubeConfig, logger: log.child({ component: 'kube' }) });
+    source = new KubeApiSource({ kubeConfig, kinds: ISTIOD_KINDS, logger: log.child({ component: 'kube' }) });
     if (cfg.waypointImage) {
       const istiodAddress = `istiod.${cfg.rootNamespace}.svc:${cfg.secureXdsPort || 15012}`;
       waypointDeployer = new WaypointReconciler({
