@@ -1,5 +1,5 @@
 // Table-driven tests for the router: every rule of Part B (policy-and-routing-semantics.md), one or more rows each.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { compileRouter, decisionToJSON, type Decision, type RouteRequest } from '../../src/router/index.js';
 import { WaypointError } from '../../src/errors.js';
 import { C, REVIEWS, REVIEWS_DR, WORLD, dr, pod, reviewsVs, se, svc, to, vs } from './fixtures/world.js';
@@ -15,7 +15,7 @@ interface Case {
   req?: Partial<RouteRequest>;
   want?: Record<string, unknown>;
   absent?: string[];
-  check?: (t: Tap.Test, d: Decision) => void;
+  check?: (t: Test, d: Decision) => void;
   errors?: RegExp[];
   explain?: RegExp[];
 }
