@@ -368,16 +368,16 @@ export function rulesNeedIdentity(rules: readonly CompiledRule[]): boolean {
 
 /** Compiles every rule of a policy; identical rules point at the first one (`dupOf`). */
 export function compileRules(policy: Policy, opts: CompileOptions): CompiledRule[] {
+  if (policy.rules.length === 1) return [compileRule(policy.rules[0]!, 0, policy, policy.action, opts)];
   const seen = new Map<string, number>();
   return policy.rules.map((r, i) => {
-    const c = compileRule(r, i, policy, policy.action, opts);
     const key = JSON.stringify(r);
     const first = seen.get(key);
     if (first === undefined) {
       seen.set(key, i);
-      return c;
+      return compileRule(r, i, policy, policy.action, opts);
     }
-    return { ...c, dupOf: first };
+    return { index: i, clauses: [], never: null, dupOf: first };
   });
 }
 

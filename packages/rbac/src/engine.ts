@@ -83,6 +83,39 @@ interface Group {
   readonly attach: Attach;
   /** No rule can match a plaintext request (no peer identity). */
   readonly needsId: boolean;
+  /** Position in evaluation order (namespace, then name); lower wins when several match. */
+  ord: number;
+}
+
+/**
+ * Groups of one action in one namespace, indexed for the hot path: namespace-wide groups in order, and selector
+ * groups by their first `key=value` label (a destination only needs the lists its own labels name).
+ */
+interface SelectorIndex {
+  readonly all: Group[];
+  readonly keys: string[];
+  readonly byKey: Map<string, Map<string, Group[]>>;
+}
+
+function buildIndex(groups: readonly Group[]): SelectorIndex {
+  const idx: SelectorIndex = { all: [], keys: [], byKey: new Map() };
+  for (const g of groups) {
+    if (g.attach.kind !== 'selector') {
+      idx.all.push(g);
+      continue;
+    }
+    const [k, v] = g.attach.labels[0]!;
+    let m = idx.byKey.get(k);
+    if (!m) {
+      m = new Map();
+      idx.byKey.set(k, m);
+      idx.keys.push(k);
+    }
+    const list = m.get(v);
+    if (list) list.push(g);
+    else m.set(v, [g]);
+  }
+  return idx;
 }
 
 interface Bucket {
@@ -94,6 +127,7 @@ interface Bucket {
   /** The DENY/ALLOW groups that can match without a peer identity, in order (plaintext requests scan only these). */
   readonly denyAnon: Group[];
   readonly allowAnon: Group[];
+  idx?: { deny: SelectorIndex; denyAnon: SelectorIndex; allow: SelectorIndex; allowAnon: SelectorIndex };
 }
 
 const EMPTY: readonly Group[] = [];
@@ -125,22 +159,23 @@ export class Authorizer {
     this.multipleCustomProviders = options.multipleCustomProviders ?? false;
     this.policies = policies;
     const engine: Engine = this.mode === 'l4' ? 'l4' : 'l7';
-    const bodyCache = new Map<string, CompiledRule[]>();
+    const bodyCache = new Map<string, { id: number; rules: CompiledRule[] }>();
     const groups = new Map<string, { ns: string; g: Group & { members: Policy[] } }>();
     const sorted = [...policies].sort((a, b) => (a.namespace === b.namespace ? (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) : a.namespace < b.namespace ? -1 : 1));
     for (const p of sorted) {
       const attach = this.attachmentOf(p);
       if (attach === null) continue;
       const bodyKey = JSON.stringify([p.namespace, p.action, p.rules]);
-      let rules = bodyCache.get(bodyKey);
-      if (!rules) {
-        rules = compileRules(p, { engine, trustDomain: this.trustDomain });
-        bodyCache.set(bodyKey, rules);
+      let body = bodyCache.get(bodyKey);
+      if (!body) {
+        body = { id: bodyCache.size, rules: compileRules(p, { engine, trustDomain: this.trustDomain }) };
+        bodyCache.set(bodyKey, body);
       }
-      const gk = `${p.namespace}\u0000${p.dryRun}\u0000${p.provider ?? ''}\u0000${attachKey(attach)}\u0000${bodyKey}`;
+      const rules = body.rules;
+      const gk = `${p.namespace}\u0000${p.dryRun}\u0000${p.provider ?? ''}\u0000${attachKey(attach)}\u0000${body.id}`;
       const existing = groups.get(gk);
       if (existing) existing.g.members.push(p);
-      else groups.set(gk, { ns: p.namespace, g: { members: [p], action: p.action, dryRun: p.dryRun, provider: p.provider, rules, attach, needsId: rulesNeedIdentity(rules) } });
+      else groups.set(gk, { ns: p.namespace, g: { members: [p], action: p.action, dryRun: p.dryRun, provider: p.provider, rules, attach, needsId: rulesNeedIdentity(rules), ord: groups.size } });
     }
     for (const { ns, g } of groups.values()) {
       let b = this.buckets.get(ns);
@@ -162,6 +197,58 @@ export class Authorizer {
       }
       else b.audit.push(g);
     }
+    for (const b of this.buckets.values()) b.idx = { deny: buildIndex(b.deny), denyAnon: buildIndex(b.denyAnon), allow: buildIndex(b.allow), allowAnon: buildIndex(b.allowAnon) };
+  }
+
+  /** The first matching group of an index (lowest `ord`), or null; `rule` receives the matching rule index. */
+  private firstMatch(idx: SelectorIndex, req: AuthzRequest, ctx: RequestContext, out: { rule: number }): Group | null {
+    let best: Group | null = null;
+    for (let i = 0; i < idx.all.length; i++) {
+      const g = idx.all[i]!;
+      const rule = firstMatchingRule(g.rules, ctx);
+      if (rule >= 0) {
+        best = g;
+        out.rule = rule;
+        break;
+      }
+    }
+    const labels = req.destination.labels;
+    if (!labels || idx.keys.length === 0) return best;
+    for (let k = 0; k < idx.keys.length; k++) {
+      const key = idx.keys[k]!;
+      const v = labels[key];
+      if (v === undefined) continue;
+      const list = idx.byKey.get(key)!.get(v);
+      if (list === undefined) continue;
+      for (let i = 0; i < list.length; i++) {
+        const g = list[i]!;
+        if (best !== null && g.ord > best.ord) break;
+        if (!this.attaches(g, req)) continue;
+        const rule = firstMatchingRule(g.rules, ctx);
+        if (rule >= 0) {
+          best = g;
+          out.rule = rule;
+          break;
+        }
+      }
+    }
+    return best;
+  }
+
+  /** How many groups of an index attach to the destination. */
+  private countAttached(idx: SelectorIndex, req: AuthzRequest): number {
+    let n = idx.all.length;
+    const labels = req.destination.labels;
+    if (!labels) return n;
+    for (let k = 0; k < idx.keys.length; k++) {
+      const key = idx.keys[k]!;
+      const v = labels[key];
+      if (v === undefined) continue;
+      const list = idx.byKey.get(key)!.get(v);
+      if (list === undefined) continue;
+      for (let i = 0; i < list.length; i++) if (this.attaches(list[i]!, req)) n++;
+    }
+    return n;
   }
 
   /** How a policy can attach in this mode, or null when it never takes effect here (A4). */
@@ -308,40 +395,39 @@ export class Authorizer {
       }
     }
     const anon = ctx.identity === null;
+    const hit = { rule: -1 };
+    // DENY: the first matching group, root namespace bucket first (the order `decide` scans in).
+    let best: Group | null = null;
+    let bestRule = -1;
     for (let k = 0; k < 2; k++) {
       const b = k === 0 ? b0 : b1;
       if (b === undefined) continue;
-      const deny = anon ? b.denyAnon : b.deny;
-      for (let i = 0; i < deny.length; i++) {
-        const g = deny[i]!;
-        if (!this.attaches(g, req)) continue;
-        const rule = firstMatchingRule(g.rules, ctx);
-        if (rule >= 0) {
-          const key = g.members[0]!.key;
-          return { decision: 'DENY', policy: key, action: 'DENY', ruleIndex: rule, reason: 'explicitly-denied', message: 'denied by DENY policy ' + key + ' rule ' + rule, mode, dryRun, audit };
-        }
+      const g = this.firstMatch(anon ? b.idx!.denyAnon : b.idx!.deny, req, ctx, hit);
+      if (g !== null) {
+        best = g;
+        bestRule = hit.rule;
+        break;
       }
     }
-    let applies = 0;
+    if (best !== null) {
+      const key = best.members[0]!.key;
+      return { decision: 'DENY', policy: key, action: 'DENY', ruleIndex: bestRule, reason: 'explicitly-denied', message: 'denied by DENY policy ' + key + ' rule ' + bestRule, mode, dryRun, audit };
+    }
     for (let k = 0; k < 2; k++) {
       const b = k === 0 ? b0 : b1;
       if (b === undefined) continue;
-      if (anon) {
-        // Plaintext: only groups that can match without an identity are evaluated; the rest only count as applying.
-        for (let i = 0; i < b.allow.length; i++) if (b.allow[i]!.needsId && this.attaches(b.allow[i]!, req)) applies++;
-      }
-      const allow = anon ? b.allowAnon : b.allow;
-      for (let i = 0; i < allow.length; i++) {
-        const g = allow[i]!;
-        if (!this.attaches(g, req)) continue;
-        applies++;
-        const rule = firstMatchingRule(g.rules, ctx);
-        if (rule >= 0) {
-          const key = g.members[0]!.key;
-          return { decision: 'ALLOW', policy: key, action: 'ALLOW', ruleIndex: rule, reason: 'allowed', message: 'allowed by ALLOW policy ' + key + ' rule ' + rule, mode, dryRun, audit };
-        }
+      const g = this.firstMatch(anon ? b.idx!.allowAnon : b.idx!.allow, req, ctx, hit);
+      if (g !== null) {
+        best = g;
+        bestRule = hit.rule;
+        break;
       }
     }
+    if (best !== null) {
+      const key = best.members[0]!.key;
+      return { decision: 'ALLOW', policy: key, action: 'ALLOW', ruleIndex: bestRule, reason: 'allowed', message: 'allowed by ALLOW policy ' + key + ' rule ' + bestRule, mode, dryRun, audit };
+    }
+    const applies = (b0 ? this.countAttached(b0.idx!.allow, req) : 0) + (b1 ? this.countAttached(b1.idx!.allow, req) : 0);
     if (applies === 0) return { decision: 'ALLOW', policy: null, action: null, ruleIndex: null, reason: 'no-allow-policies', message: MSG_NO_ALLOW, mode, dryRun, audit };
     return { decision: 'DENY', policy: null, action: null, ruleIndex: null, reason: 'not-allowed', message: notAllowedMessage(applies), mode, dryRun, audit };
   }

@@ -143,9 +143,10 @@ export function parseIdentity(principal: string): Identity {
   return { principal, trustDomain: '', namespace: '', serviceAccount: '' };
 }
 
-/** A bounded cache of parsed identities, owned by one authorizer (identities repeat across requests). */
+/** A bounded cache of parsed identities and addresses, owned by one authorizer (both repeat across requests). */
 export class IdentityCache {
   private readonly map = new Map<string, Identity>();
+  private readonly ips = new Map<string, IpBytes | null>();
   constructor(private readonly max = 4096) {}
   get(principal: string): Identity {
     let id = this.map.get(principal);
@@ -155,6 +156,15 @@ export class IdentityCache {
       this.map.set(principal, id);
     }
     return id;
+  }
+  ip(s: string): IpBytes | null {
+    let ip = this.ips.get(s);
+    if (ip === undefined) {
+      if (this.ips.size >= this.max) this.ips.clear();
+      ip = parseIp(s);
+      this.ips.set(s, ip);
+    }
+    return ip;
   }
 }
 
@@ -177,6 +187,9 @@ export class RequestContext {
     this.req = req;
     this.ids = ids;
   }
+  private parseIp(s: string): IpBytes | null {
+    return this.ids ? this.ids.ip(s) : parseIp(s);
+  }
   get identity(): Identity | null {
     if (this._id === UNSET) {
       const p = this.req.source?.principal;
@@ -189,18 +202,18 @@ export class RequestContext {
     return this._id;
   }
   get srcIp(): IpBytes | null {
-    if (this._srcIp === UNSET) this._srcIp = this.req.source?.ip ? parseIp(this.req.source.ip) : null;
+    if (this._srcIp === UNSET) this._srcIp = this.req.source?.ip ? this.parseIp(this.req.source.ip) : null;
     return this._srcIp;
   }
   get remoteIp(): IpBytes | null {
     if (this._remoteIp === UNSET) {
       const r = this.req.source?.remoteIp;
-      this._remoteIp = r ? parseIp(r) : this.srcIp;
+      this._remoteIp = r ? this.parseIp(r) : this.srcIp;
     }
     return this._remoteIp;
   }
   get dstIp(): IpBytes | null {
-    if (this._dstIp === UNSET) this._dstIp = this.req.destination.ip ? parseIp(this.req.destination.ip) : null;
+    if (this._dstIp === UNSET) this._dstIp = this.req.destination.ip ? this.parseIp(this.req.destination.ip) : null;
     return this._dstIp;
   }
   get dstPort(): number | null {

@@ -356,12 +356,18 @@ function groupsNeedId(groups: CGroup[]): boolean {
   return groups.every((g) => g.some((clause) => clause.length > 0 && clause.every((m) => m.empty || mNeedsId(m))));
 }
 
+interface UnitLists {
+  readonly deny: Unit[];
+  /** DENY units that can match without a peer identity (plaintext connections scan only these). */
+  readonly denyAnon: Unit[];
+  readonly allow: Unit[];
+  readonly dry: Unit[];
+}
+
 export class WireAuthorizer {
   private readonly byKey = new Map<string, CAuth>();
   /** NAMESPACE policies by namespace, GLOBAL under ""; policies with identical bodies share one unit. */
-  private readonly byNs = new Map<string, Unit[]>();
-  /** The same lists with only units that can match plaintext (DENY scans only these for plaintext connections). */
-  private readonly anonByNs = new Map<string, Unit[]>();
+  private readonly byNs = new Map<string, UnitLists>();
 
   constructor(authorizations: readonly Authorization[]) {
     const cache = new Map<string, CGroup[]>();
@@ -375,78 +381,87 @@ export class WireAuthorizer {
       }
       const c: CAuth = { auth: a, key: `${a.namespace}/${a.name}`, groups };
       this.byKey.set(c.key, c);
-      if (a.scope !== 'WORKLOAD_SELECTOR') {
-        const ns = a.scope === 'GLOBAL' ? '' : a.namespace;
-        const uk = `${ns}\u0000${a.action}\u0000${a.dryRun}\u0000${body}`;
-        const u = units.get(uk);
-        if (u) u.members.push(c);
-        else {
-          const nu: Unit = { groups, members: [c], dryRun: a.dryRun, action: a.action, needsId: groupsNeedId(groups) };
-          units.set(uk, nu);
-          const list = this.byNs.get(ns) ?? [];
-          list.push(nu);
-          this.byNs.set(ns, list);
-          if (!nu.needsId) {
-            const anon = this.anonByNs.get(ns) ?? [];
-            anon.push(nu);
-            this.anonByNs.set(ns, anon);
-          }
-        }
+      if (a.scope === 'WORKLOAD_SELECTOR') continue;
+      const ns = a.scope === 'GLOBAL' ? '' : a.namespace;
+      const uk = `${ns}\u0000${a.action}\u0000${a.dryRun}\u0000${body}`;
+      const u = units.get(uk);
+      if (u) {
+        u.members.push(c);
+        continue;
       }
-    }
-  }
-
-  /** The applicable policies for a workload: NAMESPACE of its namespace, every GLOBAL, and its listed names. */
-  private applicable(workload: WireWorkload, index: Map<string, Unit[]>): Unit[][] {
-    const lists: Unit[][] = [];
-    const own = index.get(workload.namespace);
-    if (own) lists.push(own);
-    const global = workload.namespace === '' ? undefined : index.get('');
-    if (global) lists.push(global);
-    if (workload.authorizationPolicies.length) {
-      const listed: Unit[] = [];
-      for (const n of workload.authorizationPolicies) {
-        const c = this.byKey.get(n);
-        if (c && c.auth.scope === 'WORKLOAD_SELECTOR') listed.push({ groups: c.groups, members: [c], dryRun: c.auth.dryRun, action: c.auth.action, needsId: false });
+      const nu: Unit = { groups, members: [c], dryRun: a.dryRun, action: a.action, needsId: groupsNeedId(groups) };
+      units.set(uk, nu);
+      let l = this.byNs.get(ns);
+      if (!l) {
+        l = { deny: [], denyAnon: [], allow: [], dry: [] };
+        this.byNs.set(ns, l);
       }
-      lists.push(listed);
+      if (nu.dryRun) l.dry.push(nu);
+      else if (nu.action === 'DENY') {
+        l.deny.push(nu);
+        if (!nu.needsId) l.denyAnon.push(nu);
+      } else l.allow.push(nu);
     }
-    return lists;
   }
 
   /** ztunnel `assert_rbac`: dry-run matches logged (reported), DENY match denies, no ALLOW allows, ALLOW match allows, else deny. */
   check(conn: WireConnection, workload: WireWorkload): Decision {
     const c = connCtx(conn);
-    const all = this.applicable(workload, this.byNs);
-    const units = c.id === null ? this.applicable(workload, this.anonByNs) : all;
-    const dryRun: DryRunResult[] = [];
-    for (const list of all) {
-      for (const u of list) {
-        if (!u.dryRun) continue;
-        const r = authMatches(u.groups, c);
-        for (const m of u.members) dryRun.push({ policy: m.key, action: u.action, matched: r >= 0, ruleIndex: r >= 0 ? r : null });
-      }
+    const anon = c.id === null;
+    // Applicable (ztunnel state.rs): NAMESPACE policies of the workload namespace, every GLOBAL, and the listed names.
+    const own = this.byNs.get(workload.namespace);
+    const global = workload.namespace === '' ? undefined : this.byNs.get('');
+    const listed: Unit[] = [];
+    for (const n of workload.authorizationPolicies) {
+      const a = this.byKey.get(n);
+      if (a && a.auth.scope === 'WORKLOAD_SELECTOR') listed.push({ groups: a.groups, members: [a], dryRun: a.auth.dryRun, action: a.auth.action, needsId: false });
     }
+    const lists = [own, global];
+    const dryRun: DryRunResult[] = [];
     const mk = (decision: 'ALLOW' | 'DENY', policy: string | null, action: 'ALLOW' | 'DENY' | null, ruleIndex: number | null, reason: Decision['reason'], message: string): Decision =>
       ({ decision, policy, action, ruleIndex, reason, message, mode: 'l4', dryRun, audit: [] });
-    for (const list of units) {
-      for (const u of list) {
-        if (u.dryRun || u.action !== 'DENY') continue;
-        const r = authMatches(u.groups, c);
-        const key = u.members[0]!.key;
-        if (r >= 0) return mk('DENY', key, 'DENY', r, 'explicitly-denied', `denied by DENY policy ${key} group ${r}`);
+    const dry = (u: Unit) => {
+      const r = authMatches(u.groups, c);
+      for (const m of u.members) dryRun.push({ policy: m.key, action: u.action, matched: r >= 0, ruleIndex: r >= 0 ? r : null });
+    };
+    for (const l of lists) if (l) for (const u of l.dry) dry(u);
+    for (const u of listed) if (u.dryRun) dry(u);
+    const deny = (u: Unit): Decision | null => {
+      const r = authMatches(u.groups, c);
+      const key = u.members[0]!.key;
+      return r >= 0 ? mk('DENY', key, 'DENY', r, 'explicitly-denied', `denied by DENY policy ${key} group ${r}`) : null;
+    };
+    for (const l of lists) {
+      if (!l) continue;
+      for (const u of anon ? l.denyAnon : l.deny) {
+        const d = deny(u);
+        if (d) return d;
       }
     }
+    for (const u of listed) {
+      if (u.dryRun || u.action !== 'DENY') continue;
+      const d = deny(u);
+      if (d) return d;
+    }
     let allows = 0;
-    for (const list of all) {
-      for (const u of list) {
-        if (u.dryRun || u.action !== 'ALLOW') continue;
-        allows++;
-        if (c.id === null && u.needsId) continue;
-        const r = authMatches(u.groups, c);
-        const key = u.members[0]!.key;
-        if (r >= 0) return mk('ALLOW', key, 'ALLOW', r, 'allowed', `allowed by ALLOW policy ${key} group ${r}`);
+    const allow = (u: Unit): Decision | null => {
+      allows++;
+      if (anon && u.needsId) return null;
+      const r = authMatches(u.groups, c);
+      const key = u.members[0]!.key;
+      return r >= 0 ? mk('ALLOW', key, 'ALLOW', r, 'allowed', `allowed by ALLOW policy ${key} group ${r}`) : null;
+    };
+    for (const l of lists) {
+      if (!l) continue;
+      for (const u of l.allow) {
+        const d = allow(u);
+        if (d) return d;
       }
+    }
+    for (const u of listed) {
+      if (u.dryRun || u.action !== 'ALLOW') continue;
+      const d = allow(u);
+      if (d) return d;
     }
     if (allows === 0) return mk('ALLOW', null, null, null, 'no-allow-policies', 'allowed: no ALLOW policy applies');
     return mk('DENY', null, null, null, 'not-allowed', 'denied: allow policies exist, but none allowed');
