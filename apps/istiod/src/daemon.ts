@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { ALL_KINDS, DirectorySource, KubeApiSource, KubeApiWriter, loadKubeConfig, StateDirectory, type ObjectSource } from '@amesh/kube';
+import { ALL_KINDS, DirectorySource, KubeApiSource, KubeApiWriter, loadKubeConfig, StateDirectory, type KubeObject, type ObjectSource } from '@amesh/kube';
 import { build, WaypointReconciler, type Istiod, type Logger } from '@amesh/istiod';
 import { CertificateAuthority, loadPluginCa, PLUGIN_CA_FILES, staticTokenVerifier, type TokenVerifier } from '@amesh/spiffe';
 import type { AppConfig } from './config.js';
@@ -55,6 +55,7 @@ export async function startDaemon(cfg: AppConfig, log: Logger): Promise<Running>
   let source: ObjectSource;
   let fileProblems: (() => { file: string; problems: string[] }[]) | undefined;
   let waypointDeployer: WaypointReconciler | undefined;
+  let statusWriter: ((kind: string, obj: KubeObject, status: Record<string, unknown>) => Promise<void>) | undefined;
   if (cfg.configDir) {
     const dir = new DirectorySource({ dir: cfg.configDir, kinds: ISTIOD_KINDS, logger: log.child({ component: 'config-dir' }) });
     fileProblems = () => dir.problems();
@@ -63,6 +64,8 @@ export async function startDaemon(cfg: AppConfig, log: Logger): Promise<Running>
   } else {
     const kubeConfig = await loadKubeConfig({ ...(cfg.kubeconfig ? { kubeconfigPath: cfg.kubeconfig } : {}), inCluster: cfg.inCluster });
     source = new KubeApiSource({ kubeConfig, kinds: ISTIOD_KINDS, logger: log.child({ component: 'kube' }) });
+    const statusApi = new KubeApiWriter({ kubeConfig, fieldManager: 'istiod' });
+    statusWriter = (_kind, obj, status) => statusApi.patchStatus(obj.apiVersion, obj.kind, obj.metadata.name, obj.metadata.namespace, status);
     if (cfg.waypointImage) {
       const istiodAddress = `istiod.${cfg.rootNamespace}.svc:${cfg.secureXdsPort || 15012}`;
       waypointDeployer = new WaypointReconciler({
@@ -90,6 +93,7 @@ export async function startDaemon(cfg: AppConfig, log: Logger): Promise<Running>
     ...(cfg.statusDir ? { statusDir: cfg.statusDir } : {}),
     ...(fileProblems ? { fileProblems } : {}),
     ...(waypointDeployer ? { waypointDeployer } : {}),
+    ...(statusWriter ? { statusWriter } : {}),
     ...(writer ? { writeFileAtomic: (p: string, d: string) => writer.writeFileAtomic(p, d) } : {}),
   });
   if (cfg.rootCertOut) await writeAtomic(cfg.rootCertOut, istiod.rootCertPem);

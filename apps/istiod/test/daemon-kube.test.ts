@@ -28,5 +28,8 @@ t.test('istiod --kubeconfig: informers feed the translation and waypoints are de
   t.same(api.objects('apps/v1/deployments').map((d) => d.metadata.name), ['wp']);
   t.equal(api.objects('apps/v1/deployments')[0]!.metadata.ownerReferences?.[0]?.uid, 'gw-uid');
   while (!running.istiod.index.services().find((s) => s.name === 'web')?.waypoint) await new Promise((r) => setImmediate(r));
+  // The waypoint Gateway got its validation status through the status subresource.
+  while (!(api.objects('gateway.networking.k8s.io/v1/gateways')[0]!.status as { conditions?: unknown[] } | undefined)?.conditions) await once(api, 'write');
+  t.match((api.objects('gateway.networking.k8s.io/v1/gateways')[0]!.status as { conditions: unknown[] }).conditions, [{ type: 'Accepted', status: 'True' }]);
   t.same(running.istiod.index.services().find((s) => s.name === 'web')!.waypoint, { hostname: { namespace: 'default', hostname: 'wp.default.svc.cluster.local' }, hboneMtlsPort: 15008 });
 });

@@ -29,6 +29,23 @@ export interface ConfigControllerOptions {
   onWaypointsChanged?: () => void;
   /** Called after every flush with what it published. */
   onFlush?: (changes: IndexChanges) => void;
+  /**
+   * Kubernetes mode: write the validation result into the object's `status` (merge patch of the status
+   * subresource). Called only when the result changed; failures are logged.
+   */
+  statusWriter?: (kind: KindKey, obj: KubeObject, status: Record<string, unknown>) => Promise<void>;
+  /** Clock for condition timestamps (default Date.now). */
+  now?: () => number;
+}
+
+/** Kinds whose status istiod owns: Istio CRDs, and Gateway API Gateways of the waypoint classes. */
+function ownsStatus(kind: KindKey, obj: KubeObject): boolean {
+  if (kind === 'HTTPRoute') return false;
+  if (kind === 'Gateway') {
+    const cls = (obj.spec as { gatewayClassName?: string } | undefined)?.gatewayClassName;
+    return cls === 'istio-waypoint' || cls === 'istio-mesh';
+  }
+  return true;
 }
 
 const keyOf = (o: KubeObject) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
@@ -42,6 +59,8 @@ export class ConfigController {
   #scheduled = false;
   #unsubscribe: (() => void) | undefined;
   #flushes = 0;
+  /** Last status written per object (fingerprint without timestamps). */
+  readonly #written = new Map<string, string>();
   #lastFlushAt: number | undefined;
 
   constructor(options: ConfigControllerOptions) {
@@ -131,11 +150,13 @@ export class ConfigController {
     this.#good.set(kind, good);
     if (ev.type === 'delete') {
       this.#status.delete(key);
+      this.#written.delete(key);
       if (good.delete(keyOf(ev.object))) this.#toIndex(kind, ns, name, undefined);
       return;
     }
     const r = validateObject(kind, ev.object, { rootNamespace: this.#o.index.mesh.rootNamespace });
     const base = { kind, namespace: ns, name, resourceVersion: ev.object.metadata.resourceVersion ?? '', errors: r.errors, warnings: r.warnings };
+    this.#writeStatus(kind, key, ev.object, r.errors, r.warnings);
     if (r.errors.length > 0) {
       const servingLastGood = good.has(keyOf(ev.object));
       this.#status.set(key, { ...base, state: 'Rejected', servingLastGood });
@@ -146,6 +167,29 @@ export class ConfigController {
     this.#status.set(key, { ...base, state: 'Accepted', servingLastGood: false });
     good.set(keyOf(ev.object), ev.object);
     this.#toIndex(kind, ns, name, ev.object, r.policy);
+  }
+
+  #writeStatus(kind: KindKey, key: string, obj: KubeObject, errors: readonly string[], warnings: readonly string[]): void {
+    const write = this.#o.statusWriter;
+    if (!write || !ownsStatus(kind, obj)) return;
+    const accepted = errors.length === 0;
+    const condition = {
+      type: 'Accepted',
+      status: accepted ? 'True' : 'False',
+      reason: accepted ? 'Accepted' : 'Invalid',
+      message: accepted ? (warnings.length ? `accepted with warnings: ${warnings.join('; ')}` : 'Resource accepted') : `rejected; the last valid version keeps serving: ${errors.join('; ')}`,
+      ...(obj.metadata.generation !== undefined ? { observedGeneration: obj.metadata.generation } : {}),
+    };
+    const fp = JSON.stringify(condition);
+    const current = (obj.status as { conditions?: Record<string, unknown>[] } | undefined)?.conditions?.find((c) => c.type === 'Accepted');
+    const currentFp = current ? JSON.stringify({ type: current.type, status: current.status, reason: current.reason, message: current.message, ...(current.observedGeneration !== undefined ? { observedGeneration: current.observedGeneration } : {}) }) : undefined;
+    if (this.#written.get(key) === fp || currentFp === fp) return;
+    this.#written.set(key, fp);
+    const status = { conditions: [{ ...condition, lastTransitionTime: new Date((this.#o.now ?? Date.now)()).toISOString() }] };
+    write(kind, obj, status).catch((err: unknown) => {
+      this.#written.delete(key);
+      this.#log.warn({ err, kind, object: keyOf(obj) }, 'could not write the validation status');
+    });
   }
 
   #toIndex(kind: KindKey, ns: string, name: string, obj: KubeObject | undefined, policy?: import('@amesh/rbac').Policy): void {

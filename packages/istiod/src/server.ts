@@ -53,6 +53,8 @@ export interface IstiodConfig {
   enableDryRun?: boolean;
   /** PILOT_AUTO_ALLOW_WAYPOINT_POLICY for every waypoint (legacy waypoint forms always get it). */
   autoAllowWaypoints?: boolean;
+  /** Kubernetes mode: write validation results into objects' `status` (see ConfigControllerOptions.statusWriter). */
+  statusWriter?: (kind: import('@amesh/kube').KindKey, obj: KubeObject, status: Record<string, unknown>) => Promise<void>;
   /** Kubernetes mode: deploy waypoints (e.g. a WaypointReconciler over KubeApiWriter); called on start and on changes. */
   waypointDeployer?: { reconcile(waypoints: readonly Waypoint[]): Promise<void> };
   /** Write files atomically (injected so the core does no path logic of its own); default: temp + rename. */
@@ -132,6 +134,7 @@ export async function build(config: IstiodConfig): Promise<Istiod> {
     index,
     cache,
     logger: log,
+    ...(config.statusWriter ? { statusWriter: config.statusWriter } : {}),
     onWaypointsChanged: () => {
       for (const w of index.waypoints()) for (const warning of w.warnings) log.warn({ waypoint: `${w.namespace}/${w.name}` }, warning);
       publishWaypoints();

@@ -23,7 +23,7 @@ interface HistoryEvent {
   object: KubeObject;
 }
 
-const PATH = /^\/(?:api\/(v1)|apis\/([^/]+)\/([^/]+))(?:\/namespaces\/([^/]+))?\/([^/]+)(?:\/([^/]+))?$/;
+const PATH = /^\/(?:api\/(v1)|apis\/([^/]+)\/([^/]+))(?:\/namespaces\/([^/]+))?\/([^/]+)(?:\/([^/]+))?(\/status)?$/;
 
 /** A fake API server. Collections are named `group/version/plural` (core: `v1/pods`). */
 export class FakeApiServer extends EventEmitter {
@@ -153,7 +153,7 @@ export class FakeApiServer extends EventEmitter {
   }
 
   /** Server-side apply (PATCH, any body that is JSON) and DELETE of one object. */
-  #write(req: http.IncomingMessage, res: http.ServerResponse, collection: string, namespace: string | undefined, name: string): void {
+  #write(req: http.IncomingMessage, res: http.ServerResponse, collection: string, namespace: string | undefined, name: string, statusOnly = false): void {
     if (req.method === 'DELETE') {
       const existed = this.#objects.get(collection)?.has(`${namespace ?? ''}/${name}`) ?? false;
       this.delete(collection, name, namespace);
@@ -174,8 +174,19 @@ export class FakeApiServer extends EventEmitter {
         res.writeHead(400).end();
         return;
       }
-      const stored = this.upsert(collection, { ...obj, metadata: { ...obj.metadata, name, ...(namespace ? { namespace } : {}) } });
-      this.emit('write', { method: 'PATCH', collection, object: stored, contentType: req.headers['content-type'], url: req.url });
+      let next: KubeObject;
+      if (statusOnly) {
+        const prev = this.#objects.get(collection)?.get(`${namespace ?? ''}/${name}`);
+        if (!prev) {
+          res.writeHead(404).end();
+          return;
+        }
+        next = { ...prev, status: { ...((prev.status as object | undefined) ?? {}), ...((obj as { status?: object }).status ?? {}) } };
+      } else {
+        next = { ...obj, metadata: { ...obj.metadata, name, ...(namespace ? { namespace } : {}) } };
+      }
+      const stored = this.upsert(collection, next);
+      this.emit('write', { method: 'PATCH', collection, object: stored, contentType: req.headers['content-type'], url: req.url, status: statusOnly });
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(stored));
     });
   }
@@ -219,7 +230,7 @@ export class FakeApiServer extends EventEmitter {
     }
     const collection = m[1] ? `v1/${m[5]}` : `${m[2]}/${m[3]}/${m[5]}`;
     if (m[6] !== undefined) {
-      this.#write(req, res, collection, m[4], decodeURIComponent(m[6]));
+      this.#write(req, res, collection, m[4], decodeURIComponent(m[6]), m[7] !== undefined);
       return;
     }
     if (!this.#served.has(collection)) {

@@ -49,6 +49,13 @@ export class KubeApiWriter {
     return JSON.parse(body) as KubeObject;
   }
 
+  /** Merges `status` into an object's status subresource (PATCH application/merge-patch+json on `.../status`). */
+  async patchStatus(apiVersion: string, kind: string, name: string, namespace: string | undefined, status: Record<string, unknown>): Promise<void> {
+    const path = `${resourcePath(apiVersion, kind, name, namespace)}/status`;
+    const { status: code, body } = await this.#request('PATCH', path, JSON.stringify({ status }), 'application/merge-patch+json');
+    if (code < 200 || code >= 300) throw new KubeError(KubeErrorCode.WRITE_FAILED, `status of ${kind} ${namespace ?? ''}/${name}: HTTP ${code}: ${body.slice(0, 300)}`);
+  }
+
   /** Deletes an object; resolves whether it existed. */
   async delete(apiVersion: string, kind: string, name: string, namespace?: string): Promise<boolean> {
     const { status, body } = await this.#request('DELETE', resourcePath(apiVersion, kind, name, namespace));

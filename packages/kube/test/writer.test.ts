@@ -23,6 +23,11 @@ t.test('server-side apply and delete against the fake API server', async (t) => 
   t.equal(api.objects('apps/v1/deployments').length, 1);
   t.equal(writes[0]!.contentType, 'application/apply-patch+yaml');
   t.match(writes[0]!.url, /fieldManager=istiod&force=true/);
+  await w.patchStatus('apps/v1', 'Deployment', 'wp', 'default', { conditions: [{ type: 'Accepted', status: 'True' }] });
+  t.same(api.objects('apps/v1/deployments')[0]!.status, { conditions: [{ type: 'Accepted', status: 'True' }] });
+  t.equal(api.objects('apps/v1/deployments')[0]!.spec && (api.objects('apps/v1/deployments')[0]!.spec as { replicas: number }).replicas, 1, 'status patch keeps the spec');
+  t.equal(writes[1]!.contentType, 'application/merge-patch+json');
+  await t.rejects(w.patchStatus('apps/v1', 'Deployment', 'missing', 'default', {}), { code: 'KUBE_ERR_WRITE_FAILED' });
   t.ok(await w.delete('apps/v1', 'Deployment', 'wp', 'default'));
   t.notOk(await w.delete('apps/v1', 'Deployment', 'wp', 'default'));
   api.failNext(500);
