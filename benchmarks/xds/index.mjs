@@ -143,7 +143,11 @@ async function main() {
   const before = ads.metrics();
   let gen = 1000;
   const churnStart = performance.now();
-  const churn = setInterval(() => cache.setAddress(workload(Math.floor(Math.random() * W), gen++)), 1000 / 30);
+  // Paced by elapsed time (timers drift under load): exactly 30 changes per second on average.
+  const churn = setInterval(() => {
+    const due = Math.floor(((performance.now() - churnStart) * 30) / 1000) - (gen - 1000);
+    for (let k = 0; k < due; k++) cache.setAddress(workload(Math.floor(Math.random() * W), gen++));
+  }, 1000 / 30);
   await new Promise((resolve) => {
     const sample = setInterval(() => {
       let b = 0;
