@@ -100,3 +100,107 @@ t.test('TPROXY capture → fast path → pod in another namespace; plaintext inb
   await until(() => logs.some((r) => r.direction === 'inbound' && typeof r.error === 'string' && /denied by policy/.test(r.error as string)));
   t.pass('the refusal is in the inbound access log');
 });
+
+// Two nodes: client pod on node A, server pod on node B, nodes linked by an "underlay" veth. Node A captures the
+// pod's connection (TPROXY 15001) and dials HBONE to serverPodIP:15008; node B's TPROXY rule sends it to its
+// transparent 15008 listener, whose local address (the pod IP) picks the server's certificate.
+t.test('two nodes in namespaces: capture → HBONE on the real port 15008 → capture on node B → pod', { skip }, async (t) => {
+  const { createTestCa } = await import('@amesh/spiffe/testing');
+  const id = `${process.pid}`;
+  const [NA, NB, CLI, SRV] = ['na', 'nb', 'c2', 's2'].map((s) => `amt-ztunnel-${id}-${s}`) as [string, string, string, string];
+  const sh = (...a: string[]) => execFileSync(a[0]!, a.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] }).toString();
+  const ns = (n: string, ...a: string[]) => sh('ip', 'netns', 'exec', n, ...a);
+  t.teardown(() => {
+    for (const n of [CLI, SRV, NA, NB]) {
+      try {
+        sh('ip', 'netns', 'del', n);
+      } catch {
+        /* gone */
+      }
+    }
+  });
+  for (const n of [NA, NB, CLI, SRV]) {
+    sh('ip', 'netns', 'add', n);
+    ns(n, 'ip', 'link', 'set', 'lo', 'up');
+  }
+  const link = (node: string, podNs: string, nodeIf: string, net: number) => {
+    sh('ip', 'link', 'add', nodeIf, 'netns', node, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', podNs);
+    ns(node, 'ip', 'addr', 'add', `10.210.${net}.1/24`, 'dev', nodeIf);
+    ns(node, 'ip', 'link', 'set', nodeIf, 'up');
+    ns(podNs, 'ip', 'addr', 'add', `10.210.${net}.2/24`, 'dev', 'eth0');
+    ns(podNs, 'ip', 'link', 'set', 'eth0', 'up');
+    ns(podNs, 'ip', 'route', 'add', 'default', 'via', `10.210.${net}.1`);
+  };
+  link(NA, CLI, 'vcli', 1);
+  link(NB, SRV, 'vsrv', 2);
+  sh('ip', 'link', 'add', 'ula', 'netns', NA, 'type', 'veth', 'peer', 'name', 'ulb', 'netns', NB);
+  ns(NA, 'ip', 'addr', 'add', '10.211.0.1/24', 'dev', 'ula');
+  ns(NB, 'ip', 'addr', 'add', '10.211.0.2/24', 'dev', 'ulb');
+  ns(NA, 'ip', 'link', 'set', 'ula', 'up');
+  ns(NB, 'ip', 'link', 'set', 'ulb', 'up');
+  ns(NA, 'ip', 'route', 'add', '10.210.2.0/24', 'via', '10.211.0.2');
+  ns(NB, 'ip', 'route', 'add', '10.210.1.0/24', 'via', '10.211.0.1');
+  for (const n of [NA, NB]) {
+    ns(n, 'sysctl', '-qw', 'net.ipv4.ip_forward=1');
+    ns(n, 'ip', 'rule', 'add', 'fwmark', '0x1/0x1', 'lookup', '100');
+    ns(n, 'ip', 'route', 'add', 'local', '0.0.0.0/0', 'dev', 'lo', 'table', '100');
+  }
+  ns(NA, 'iptables', '-t', 'mangle', '-A', 'PREROUTING', '-i', 'vcli', '-p', 'tcp', '-j', 'TPROXY', '--on-port', '15001', '--tproxy-mark', '0x1/0x1');
+  ns(NB, 'iptables', '-t', 'mangle', '-A', 'PREROUTING', '-i', 'ulb', '-p', 'tcp', '-d', '10.210.2.2', '--dport', '15008', '-j', 'TPROXY', '--on-port', '15008', '--tproxy-mark', '0x1/0x1');
+
+  const app = spawn('ip', ['netns', 'exec', SRV, process.execPath, '-e',
+    "require('net').createServer({allowHalfOpen:true},s=>{s.on('data',d=>s.write('echo:'+d));s.on('end',()=>s.end())}).listen(8080,()=>console.log('up'))"], { stdio: ['ignore', 'pipe', 'inherit'] });
+  t.teardown(() => app.kill());
+  await new Promise((r) => app.stdout.once('data', r));
+
+  const ca = await createTestCa();
+  const svids: Record<string, { key: string; chain: string; roots: string }> = {};
+  for (const sa of ['client', 'server']) {
+    const s = ca.issue(`default/${sa}`);
+    svids[`spiffe://cluster.local/ns/default/sa/${sa}`] = { key: s.privateKeyPem, chain: s.certChainPem, roots: s.trustBundlePem };
+  }
+  const HOST = 'echo.default.svc.cluster.local';
+  const addresses = [
+    { workload: pod('client', '10.210.1.2', 'node-a') },
+    { workload: pod('server', '10.210.2.2', 'node-b', { services: { [`default/${HOST}`]: { ports: [{ servicePort: 80, targetPort: 8080, appProtocol: 'TCP' }] } } }) },
+    { service: svc({ namespace: 'default', hostname: HOST, addresses: [{ network: '', address: '10.96.0.10' }], ports: [{ servicePort: 80, targetPort: 0, appProtocol: 'TCP' }] }) },
+  ];
+  const loader = process.execArgv.filter((a) => a.includes('@tapjs/typescript') || a.startsWith('--conditions'));
+  const startZt = async (node: string, nodeName: string) => {
+    const child = spawn('ip', ['netns', 'exec', node, process.execPath, ...loader, new URL('./fixtures/netns-ztunnel.ts', import.meta.url).pathname], {
+      stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ZT_STATE: JSON.stringify({ nodeName, addresses, svids }) },
+    });
+    t.teardown(() => {
+      child.stdin.end();
+      child.kill();
+    });
+    const logs: Record<string, unknown>[] = [];
+    const waiters = new Set<() => void>();
+    createInterface({ input: child.stdout }).on('line', (l) => {
+      logs.push(JSON.parse(l));
+      for (const w of waiters) w();
+    });
+    const until = (cond: () => boolean) => new Promise<void>((resolve) => {
+      if (cond()) return resolve();
+      const w = () => {
+        if (cond()) {
+          waiters.delete(w);
+          resolve();
+        }
+      };
+      waiters.add(w);
+    });
+    await until(() => logs.some((r) => r.ready === true));
+    return { logs, until };
+  };
+  const [a, b] = await Promise.all([startZt(NA, 'node-a'), startZt(NB, 'node-b')]);
+  const out = ns(CLI, process.execPath, '-e', "const s=require('net').connect({host:'10.96.0.10',port:80,allowHalfOpen:true});let d='';s.on('data',c=>d+=c);s.on('error',()=>{});s.on('close',()=>process.stdout.write(d));s.end('across')");
+  t.equal(out, 'echo:across');
+  await b.until(() => b.logs.some((r) => r.msg === 'connection complete'));
+  t.match(b.logs.find((r) => r.msg === 'connection complete'), {
+    direction: 'inbound', 'src.identity': 'spiffe://cluster.local/ns/default/sa/client', 'dst.identity': 'spiffe://cluster.local/ns/default/sa/server',
+    'dst.addr': '10.210.2.2:15008', 'dst.hbone_addr': '10.210.2.2:8080',
+  });
+  await a.until(() => a.logs.some((r) => r.msg === 'connection complete'));
+  t.match(a.logs.find((r) => r.msg === 'connection complete'), { direction: 'outbound', 'src.addr': /^10\.210\.1\.2:/, 'dst.addr': '10.210.2.2:15008', 'dst.hbone_addr': '10.210.2.2:8080' });
+});
