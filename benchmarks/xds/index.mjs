@@ -166,7 +166,7 @@ async function main() {
   out.churn = {
     seconds: churnSeconds, changes: gen - 1000, pushes: (m.pushes[ADDRESS_TYPE_URL] ?? 0) - (before.pushes[ADDRESS_TYPE_URL] ?? 0),
     backlogFirstHalfMax: Math.max(...backlog.slice(0, half)), backlogSecondHalfMax: Math.max(...backlog.slice(half)),
-    pushLatencyP99Ms: Math.round(m.pushLatency.p99Ms), maxRssMiB: mib(Math.max(...rss)),
+    pushLatencyP99Ms: Math.round(m.pushLatency.p99Ms), maxRssMiB: mib(Math.max(...rss)), backlogSeries: backlog,
   };
   out.nacks = m.nacks;
   out.unackedPauses = m.unackedPauses;
@@ -183,6 +183,7 @@ async function main() {
       `  (a) cold sync, all clients ACKed both types: ${out.coldSyncMs} ms (CPU: server ${out.coldSyncCpuMs.server} ms, clients ${out.coldSyncCpuMs.clients} ms)  [target ≤ 3000]`,
       `  (b) one change ACKed by all: p50 ${out.oneChange.p50Ms} ms, p99 ${out.oneChange.p99Ms} ms over ${out.oneChange.samples} (debounce 100 ms)  [target p99 ≤ 250]`,
       `  (c) churn 30/s for ${churnSeconds} s: ${out.churn.changes} changes, ${out.churn.pushes} pushes, backlog max ${out.churn.backlogFirstHalfMax} (1st half) / ${out.churn.backlogSecondHalfMax} (2nd half), push p99 ${out.churn.pushLatencyP99Ms} ms`,
+      `      backlog per second: ${out.churn.backlogSeries.join(' ')}`,
       `  (d) server RSS: ${out.rssBeforeServerMiB} MiB with the cache built, ${out.rssAfterSyncMiB} MiB after sync, max ${out.churn.maxRssMiB} MiB under churn  [target ≤ 500]`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
