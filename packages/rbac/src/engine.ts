@@ -85,6 +85,19 @@ interface Group {
   readonly needsId: boolean;
   /** Position in evaluation order (namespace, then name); lower wins when several match. */
   ord: number;
+  /** Decision messages per rule index, built on first use (the hot path does not concatenate strings). */
+  msgs?: string[];
+}
+
+function groupMessage(g: Group, rule: number): string {
+  const msgs = (g.msgs ??= []);
+  let m = msgs[rule];
+  if (m === undefined) {
+    const key = g.members[0]!.key;
+    m = g.action === 'DENY' ? `denied by DENY policy ${key} rule ${rule}` : `allowed by ALLOW policy ${key} rule ${rule}`;
+    msgs[rule] = m;
+  }
+  return m;
 }
 
 /**
@@ -411,7 +424,7 @@ export class Authorizer {
     }
     if (best !== null) {
       const key = best.members[0]!.key;
-      return { decision: 'DENY', policy: key, action: 'DENY', ruleIndex: bestRule, reason: 'explicitly-denied', message: 'denied by DENY policy ' + key + ' rule ' + bestRule, mode, dryRun, audit };
+      return { decision: 'DENY', policy: key, action: 'DENY', ruleIndex: bestRule, reason: 'explicitly-denied', message: groupMessage(best, bestRule), mode, dryRun, audit };
     }
     for (let k = 0; k < 2; k++) {
       const b = k === 0 ? b0 : b1;
@@ -425,7 +438,7 @@ export class Authorizer {
     }
     if (best !== null) {
       const key = best.members[0]!.key;
-      return { decision: 'ALLOW', policy: key, action: 'ALLOW', ruleIndex: bestRule, reason: 'allowed', message: 'allowed by ALLOW policy ' + key + ' rule ' + bestRule, mode, dryRun, audit };
+      return { decision: 'ALLOW', policy: key, action: 'ALLOW', ruleIndex: bestRule, reason: 'allowed', message: groupMessage(best, bestRule), mode, dryRun, audit };
     }
     const applies = (b0 ? this.countAttached(b0.idx!.allow, req) : 0) + (b1 ? this.countAttached(b1.idx!.allow, req) : 0);
     if (applies === 0) return { decision: 'ALLOW', policy: null, action: null, ruleIndex: null, reason: 'no-allow-policies', message: MSG_NO_ALLOW, mode, dryRun, audit };
