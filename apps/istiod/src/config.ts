@@ -25,6 +25,8 @@ export interface AppConfig {
   debounceMs: number;
   enableDryRun: boolean;
   autoAllowWaypoints: boolean;
+  /** Extra IP SANs of the 15012 serving certificate (127.0.0.1 is always included). */
+  servingIps: string[];
   /** Kubernetes mode: the image of rendered waypoint Deployments ("" = do not deploy waypoints). */
   waypointImage: string;
   logLevel: string;
@@ -47,6 +49,7 @@ export const SETTINGS = [
   ['CA_DIR', '--ca-dir', '', 'plug-in CA files (ca-cert.pem, ca-key.pem, root-cert.pem); an empty directory gets a new self-signed root (kept across restarts)'],
   ['CA_TOKENS_FILE', '--ca-tokens-file', '', 'static CA bearer tokens (JSON {token: {identity: "ns/sa", node?}}), for the lab'],
   ['CA_TRUSTED_NODE_ACCOUNTS', '--trusted-node-accounts', 'istio-system/ztunnel', 'comma-separated ns/sa allowed to impersonate pods on their node'],
+  ['POD_IP', '--serving-ips', '', 'comma-separated IPs added to the 15012 serving certificate (127.0.0.1 always is), so clients can verify istiod by IP'],
   ['ROOT_CERT_OUT', '--root-cert-out', '', 'write the mesh root certificate (PEM) to this file'],
   ['STATUS_DIR', '--status-dir', '', 'where to write waypoints.json (default <config-dir>/.status in directory mode)'],
   ['PILOT_DEBOUNCE_AFTER', '--debounce-ms', '100', 'xDS push debounce in ms'],
@@ -116,6 +119,9 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, a
   if (!/^\d+$/.test(debounce)) problems.push(`--debounce-ms: "${debounce}" must be a number of milliseconds`);
   const trusted = setting('--trusted-node-accounts').split(',').map((s) => s.trim()).filter(Boolean);
   for (const a of trusted) if (!/^[^/\s]+\/[^/\s]+$/.test(a)) problems.push(`--trusted-node-accounts: "${a}" must be namespace/serviceaccount`);
+  for (const ip of setting('--serving-ips').split(',').map((x) => x.trim()).filter(Boolean)) {
+    if (!/^[0-9.]+$/.test(ip) && !/^[0-9a-fA-F:]+$/.test(ip)) problems.push(`--serving-ips: "${ip}" is not an IP address`);
+  }
   const trustDomain = setting('--trust-domain');
   if (!/^[a-z0-9._-]+$/.test(trustDomain)) problems.push(`--trust-domain: "${trustDomain}" must contain only a-z, 0-9, ".", "_" and "-"`);
 
@@ -140,6 +146,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, a
     debounceMs: Number(debounce),
     enableDryRun: bool('--enable-dry-run'),
     autoAllowWaypoints: bool('--auto-allow-waypoint-policy'),
+    servingIps: setting('--serving-ips').split(',').map((x) => x.trim()).filter(Boolean),
     waypointImage: setting('--waypoint-image'),
     logLevel,
     logFormat: logFormat as 'json' | 'plain',

@@ -90,6 +90,7 @@ export async function startDaemon(cfg: AppConfig, log: Logger): Promise<Running>
     debounceMs: cfg.debounceMs,
     enableDryRun: cfg.enableDryRun,
     autoAllowWaypoints: cfg.autoAllowWaypoints,
+    servingIps: ['127.0.0.1', ...cfg.servingIps.filter((ip) => ip !== '127.0.0.1')],
     ...(cfg.statusDir ? { statusDir: cfg.statusDir } : {}),
     ...(fileProblems ? { fileProblems } : {}),
     ...(waypointDeployer ? { waypointDeployer } : {}),

@@ -11,6 +11,8 @@ t.test('defaults, env, flags overriding env', async (t) => {
   t.same([c.configDir, c.xdsPort, c.trustDomain, c.statusDir, c.enableDryRun, c.inCluster], ['/flag', 2, 'example.org', '/flag/.status', true, false]);
   t.equal(parseConfig({ PILOT_DEBOUNCE_AFTER: '50ms' }, []).debounceMs, 50);
   t.equal(parseConfig({}, ['--auto-allow-waypoint-policy']).autoAllowWaypoints, true);
+  t.same(parseConfig({ POD_IP: '10.0.0.2' }, []).servingIps, ['10.0.0.2']);
+  t.throws(() => parseConfig({}, ['--serving-ips', 'x.y']), /--serving-ips: "x.y" is not an IP address/);
   t.equal(parseConfig({ PILOT_AUTO_ALLOW_WAYPOINT_POLICY: 'true' }, []).autoAllowWaypoints, true);
 });
 
