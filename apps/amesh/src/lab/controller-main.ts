@@ -52,7 +52,8 @@ function daemons(net: LabNetwork): DaemonSpec[] {
       name: 'istiod',
       netns: net.underlay,
       argv: [process.execPath, istiod, 'run', '--config-dir', paths.state, '--ca-dir', join(paths.dir, 'ca'), '--ca-tokens-file', join(paths.dir, 'ca-tokens.json'), '--root-cert-out', join(paths.dir, 'root-cert.pem'), '--trusted-node-accounts', 'istio-system/ztunnel'],
-      env: {},
+      // POD_IP becomes an IP SAN of istiod's serving certificate, so ztunnels can verify 15012 at this address
+      env: { POD_IP: CONTROL_PLANE_IP },
     });
   }
   for (let i = 1; i <= net.nodes; i++) {
