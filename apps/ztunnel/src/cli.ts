@@ -59,7 +59,7 @@ async function runDaemon(io: Io, ctx: RunContext): Promise<number> {
     }
     throw err;
   }
-  const log = pino({ level: cfg.logLevel, base: { component: 'ztunnel' } }, { write: (s: string) => io.err.write(s) }) as unknown as Logger;
+  const log = pino({ level: cfg.logLevel, base: { app: 'ztunnel' } }, { write: (s: string) => io.err.write(s) }) as unknown as Logger;
   log.info({ version: version(), config: cfg.core }, 'starting ztunnel');
   const state = new ProxyState({ nodeName: cfg.core.nodeName });
   const tokenPath = cfg.tokenPath;

@@ -161,6 +161,7 @@ export async function build(config: ZtunnelConfig, deps: ZtunnelDeps): Promise<Z
         acceptor.handleConnection(s, { address: s.localAddress ?? '', port: s.localPort ?? 0 });
       }), config.captureBindAddress, config.transparent);
     }
+    if (config.ports.hbone !== null && !acceptorFactory) log.warn('HBONE inbound (15008) is disabled: no certificates (configure CA_ADDRESS)');
     await bind('socks5', tcpServer((s) => void socks5(s)), config.localhostBindAddress, false);
     await bind('metrics', http.createServer((req, res) => {
       if (req.url === '/metrics' || req.url === '/stats/prometheus') {
