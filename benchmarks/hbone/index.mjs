@@ -15,6 +15,7 @@ const flag = (name, dflt) => {
 };
 const role = argv.find((a) => a.startsWith('--role='))?.slice(7);
 const SMOKE = argv.includes('--smoke');
+const CORK = argv.includes('--cork');
 const h2 = {};
 if (flag('stream-window')) h2.streamWindow = flag('stream-window');
 if (flag('conn-window')) h2.connectionWindow = flag('conn-window');
@@ -29,6 +30,24 @@ const rssKb = (pid = process.pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`
 
 /** Bidirectional copy with back-pressure and half-close (pipe both ways; errors tear both down). */
 function splice(a, b) {
+  if (CORK) {
+    // batch the many small chunks one event-loop turn delivers into one writev
+    for (const [src, dst] of [
+      [a, b],
+      [b, a],
+    ]) {
+      let corked = false;
+      src.on('data', () => {
+        if (corked) return;
+        corked = true;
+        dst.cork();
+        process.nextTick(() => {
+          corked = false;
+          dst.uncork();
+        });
+      });
+    }
+  }
   a.pipe(b);
   b.pipe(a);
   const kill = () => {

@@ -461,11 +461,14 @@ export class HbonePool extends EventEmitter {
     });
   }
 
-  /** Closes every pooled connection (GOAWAY; open streams finish), then resolves. Idempotent. */
-  async close(): Promise<void> {
+  /**
+   * Closes every connection: GOAWAY, open streams may finish for `graceMs` (default: wait for them), then the rest
+   * is destroyed. Later `connect` calls reject HBONE_ERR_CLOSED. Idempotent.
+   */
+  async close(opts: { graceMs?: number } = {}): Promise<void> {
     this.#closed = true;
     const sessions = [...[...this.#all].map((c) => c.session), ...this.#extra];
-    await Promise.all(
+    const all = Promise.all(
       sessions.map(
         (s) =>
           new Promise<void>((resolve) => {
@@ -475,6 +478,15 @@ export class HbonePool extends EventEmitter {
           }),
       ),
     );
+    if (opts.graceMs === undefined) {
+      await all;
+      return;
+    }
+    let timer: unknown;
+    await Promise.race([all, new Promise<void>((r) => (timer = this.#timers.setTimeout(r, opts.graceMs!)))]);
+    this.#timers.clearTimeout(timer);
+    this.destroy();
+    await all;
   }
 
   /** Destroys every connection now. */

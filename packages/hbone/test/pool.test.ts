@@ -202,6 +202,7 @@ t.test('connect errors: refused port, timeout, abort, invalid request, closed po
   ]);
   t.throws(() => new HbonePool({ idleTimeoutMs: -1 }), { code: HboneErrorCode.INVALID_OPTIONS });
   await pool.close();
+  await pool.close({ graceMs: 1 });
   const closed = await pool.connect({ ...base, destination: dst(sp) }).catch((e: unknown) => e);
   t.equal((closed as HboneError).code, HboneErrorCode.CLOSED);
 });
@@ -280,6 +281,18 @@ t.test('double HBONE: an inner mTLS tunnel through a gateway', async (t) => {
     })
     .catch((e: unknown) => e);
   t.equal((wrong as HboneError).code, HboneErrorCode.PEER_IDENTITY, 'the inner identity is verified too');
+});
+
+t.test('close({graceMs}) lets open tunnels finish, then destroys them', async (t) => {
+  const m = await mesh();
+  const { port } = await startServer(t);
+  const pool = new HbonePool();
+  const tun = await pool.connect({ source: m.client, destination: dst(port), expectedIdentities: [m.serverId.id], authority: '10.0.0.1:80' });
+  tun.stream.on('error', () => {});
+  const closed = once(tun.stream, 'close');
+  await pool.close({ graceMs: 20 });
+  await closed;
+  t.same(pool.stats(), { keys: 0, connections: 0, streams: 0, dials: 1 });
 });
 
 t.test('a server answering with a non-h2 ALPN is refused', async (t) => {
