@@ -77,4 +77,10 @@ t.test('xDS + certificates: readiness after sync, tunnel across nodes, live poli
   await waitFor(() => b.state.policy('default/deny-all-client') === undefined);
   const s3 = await socksConnect(a.ports.socks5!, '127.0.0.13', '10.96.1.1', 80);
   t.equal(await exchange(s3, 'y'), 'echo:y', 'allowed again after the policy is removed');
+
+  // istiod goes away: the last state keeps serving and readiness stays up (it only waits for the first sync)
+  await ads.close();
+  t.ok(a.isReady() && b.isReady(), 'still ready without the control plane');
+  const s4 = await socksConnect(a.ports.socks5!, '127.0.0.13', '10.96.1.1', 80);
+  t.equal(await exchange(s4, 'z'), 'echo:z', 'still tunnelling with the last state');
 });
