@@ -36,6 +36,38 @@ export interface CompileOptions {
 }
 
 type ValueTest = (ctx: RequestContext) => boolean;
+
+/**
+ * One function testing a string against a list of matchers (OR): presence, a Set for exact values, then prefix and
+ * suffix lists. Same result as `matchers.some((m) => matchString(m, s))`, without a dispatch per value.
+ */
+export function anyStringMatcher(ms: readonly StringMatcher[]): (s: string) => boolean {
+  let presence = false;
+  const exact = new Set<string>();
+  const prefixes: string[] = [];
+  const suffixes: string[] = [];
+  for (const m of ms) {
+    if (m.kind === 'presence') presence = true;
+    else if (m.kind === 'exact') exact.add(m.value);
+    else if (m.kind === 'prefix') prefixes.push(m.value);
+    else suffixes.push(m.value);
+  }
+  if (prefixes.length === 0 && suffixes.length === 0) {
+    if (presence) return exact.has('') ? () => true : (s) => s.length > 0;
+    if (exact.size === 1) {
+      const only = exact.values().next().value as string;
+      return (s) => s === only;
+    }
+    return (s) => exact.has(s);
+  }
+  return (s) => {
+    if (presence && s.length > 0) return true;
+    if (exact.has(s)) return true;
+    for (let i = 0; i < prefixes.length; i++) if (s.startsWith(prefixes[i]!)) return true;
+    for (let i = 0; i < suffixes.length; i++) if (s.endsWith(suffixes[i]!)) return true;
+    return false;
+  };
+}
 const FALSE: ValueTest = () => false;
 
 function anyOf(tests: ValueTest[]): ValueTest {
@@ -52,26 +84,19 @@ function principalTests(values: readonly string[], td: string): ValueTest[] {
     ms.push(parseStringMatcher(v));
     if (td !== 'cluster.local' && v.startsWith('cluster.local/')) ms.push(parseStringMatcher(td + v.slice('cluster.local'.length)));
   }
+  const any = anyStringMatcher(ms);
   return [
     (ctx) => {
       const id = ctx.identity;
-      if (id === null) return false;
-      for (let i = 0; i < ms.length; i++) if (matchString(ms[i]!, id.principal)) return true;
-      return false;
+      return id !== null && any(id.principal);
     },
   ];
 }
 
 /** L4 namespaces: Istio string syntax on the identity's namespace ('' for plaintext). */
 function namespaceTestsL4(values: readonly string[]): ValueTest[] {
-  const ms = values.map(parseStringMatcher);
-  return [
-    (ctx) => {
-      const ns = ctx.identity?.namespace ?? '';
-      for (let i = 0; i < ms.length; i++) if (matchString(ms[i]!, ns)) return true;
-      return false;
-    },
-  ];
+  const any = anyStringMatcher(values.map(parseStringMatcher));
+  return [(ctx) => any(ctx.identity?.namespace ?? '')];
 }
 
 /** L7 namespaces: regex `.*\/ns\/<value, * → .*>\/.*` on the principal (a glob). */
@@ -127,6 +152,10 @@ function cidrTests(values: readonly string[], get: (ctx: RequestContext) => Uint
 function portTests(values: readonly string[]): ValueTest[] {
   const ports = values.map(parsePort).filter((p): p is number => p !== null);
   if (ports.length === 0) return [FALSE];
+  if (ports.length === 1) {
+    const only = ports[0]!;
+    return [(ctx) => ctx.dstPort === only];
+  }
   return [
     (ctx) => {
       const p = ctx.dstPort;
@@ -136,13 +165,11 @@ function portTests(values: readonly string[]): ValueTest[] {
 }
 
 function stringTests(values: readonly string[], get: (ctx: RequestContext) => string | null, lower = false): ValueTest[] {
-  const ms = values.map((v) => (lower ? lowerMatcher(parseStringMatcher(v)) : parseStringMatcher(v)));
+  const any = anyStringMatcher(values.map((v) => (lower ? lowerMatcher(parseStringMatcher(v)) : parseStringMatcher(v))));
   return [
     (ctx) => {
       const s = get(ctx);
-      if (s === null) return false;
-      for (let i = 0; i < ms.length; i++) if (matchString(ms[i]!, s)) return true;
-      return false;
+      return s !== null && any(s);
     },
   ];
 }

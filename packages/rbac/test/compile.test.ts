@@ -23,3 +23,17 @@ t.test('rules compile to clauses with field paths; L4 marks rules that can never
   t.match(allow[0]!.never, /dropped from ALLOW policies/);
   t.equal(firstMatchingRule(allow, ctx()), -1);
 });
+
+t.test('anyStringMatcher agrees with matchString over every combination', async (t) => {
+  const { anyStringMatcher } = await import('../src/compile.js');
+  const { parseStringMatcher, matchString } = await import('../src/match.js');
+  const values = ['*', 'abc', 'ab*', '*bc', 'x', 'x*', '*y'];
+  const inputs = ['', 'abc', 'abx', 'zbc', 'x', 'xy', 'y', 'q'];
+  for (let mask = 1; mask < 1 << values.length; mask++) {
+    const ms = values.filter((_v, i) => mask & (1 << i)).map(parseStringMatcher);
+    const any = anyStringMatcher(ms);
+    for (const s of inputs) if (any(s) !== ms.some((m) => matchString(m, s))) t.fail(`mask ${mask} input ${s}`);
+  }
+  t.ok(anyStringMatcher([{ kind: 'presence' }, { kind: 'exact', value: '' }])(''));
+  t.pass('all combinations agree');
+});
