@@ -169,6 +169,7 @@ for (const distinct of [false, true]) {
 // ---- compile time -----------------------------------------------------------------------------------------------
 for (const mode of ['l4', 'l7']) {
   const raw = realisticPolicies(10000, mode === 'l7');
+  globalThis.gc?.();
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   const parsed = loadPolicies(raw);
