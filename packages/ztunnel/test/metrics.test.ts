@@ -1,4 +1,6 @@
 import t from 'tap';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { Metrics, trafficLabels, TRAFFIC_LABELS } from '../src/metrics.js';
 import { pod, svc } from './fixtures/model.js';
 
@@ -60,4 +62,18 @@ t.test('exposition is valid, counts live bytes, escapes label values', async (t)
   t.match(text, /source_workload="we\\"ird\\\\name\\n"/);
   t.match(text, /istio_build\{component="ztunnel",tag="1.2.3"\} 1/);
   t.match(text, /istio_tcp_sockets_open\{reporter="destination"\} 0/);
+});
+
+// The real linter when it is installed (Debian package `prometheus` ships `promtool`; PROMTOOL may point at it).
+const promtool = [process.env.PROMTOOL, '/usr/bin/promtool', '/usr/local/bin/promtool'].find((p) => p && existsSync(p));
+t.test('promtool check metrics accepts the exposition', { skip: promtool ? false : 'promtool not installed' }, async (t) => {
+  const m = new Metrics({ version: '0.1.0' });
+  const l = { ...trafficLabels({ reporter: 'source', mtls: true }), source_workload: 'a"b' };
+  const live = m.opened(l, { received: () => 5, sent: () => 10 });
+  m.opened(trafficLabels({ reporter: 'destination', mtls: false }), { received: () => 1, sent: () => 2 });
+  m.closed(live, 'source');
+  m.failed({ ...l, response_flags: 'DENY' });
+  const r = spawnSync(promtool!, ['check', 'metrics'], { input: m.render(), encoding: 'utf8' });
+  t.equal(r.status, 0, `promtool: ${r.stdout}${r.stderr}`);
+  t.equal(r.stdout.trim(), '', 'no lint findings');
 });
