@@ -5,7 +5,7 @@ import {
   cidrContains, compilePathTemplate, escapeRegExp, isPathTemplate, lowerMatcher, matchString, parseCidr, parsePort,
   parseStringMatcher, type Cidr, type StringMatcher,
 } from './match.js';
-import { isL4WhenKey, parseClaimPath, parseHeaderKey, ruleUsesHttp, type Action, type Condition, type Operation, type Policy, type Rule, type Source } from './model.js';
+import { isL4WhenKey, parseClaimPath, parseHeaderKey, ruleKey, ruleUsesHttp, type Action, type Condition, type Operation, type Policy, type Rule, type Source } from './model.js';
 import type { RequestContext } from './request.js';
 
 export type Engine = 'l4' | 'l7';
@@ -300,26 +300,30 @@ function field(path: string, tests: ValueTest[], negate: boolean, needsId = fals
 /** True when none of the values can match the empty string (so a plaintext request, namespace '', never matches). */
 const noneMatchEmpty = (values: readonly string[]) => values.every((v) => !matchString(parseStringMatcher(v), ''));
 
-const L7_SOURCE = new Set(['requestPrincipals', 'notRequestPrincipals', 'remoteIpBlocks', 'notRemoteIpBlocks']);
-
 function sourcePreds(s: Source, path: string, policy: Policy, opts: CompileOptions): Pred[] {
   const out: Pred[] = [];
   const l4 = opts.engine === 'l4';
-  const add = (f: keyof Source, tests: () => ValueTest[], neg: boolean) => {
-    if (s[f].length === 0) return;
-    if (l4 && (L7_SOURCE.has(f) || f === 'trustDomains' || f === 'notTrustDomains')) return; // removed at L4 (A5.1)
-    const needsId = f === 'principals' || f === 'serviceAccounts' || f === 'trustDomains' || (f === 'namespaces' && (!l4 || noneMatchEmpty(s[f])));
-    out.push(field(`${path}.${f}`, tests(), neg, needsId));
-  };
-  for (const neg of [false, true]) {
-    const P = (f: string) => (neg ? `not${f[0]!.toUpperCase()}${f.slice(1)}` : f) as keyof Source;
-    add(P('principals'), () => principalTests(s[P('principals')], opts.trustDomain), neg);
-    add(P('namespaces'), () => (l4 ? namespaceTestsL4(s[P('namespaces')]) : namespaceTestsL7(s[P('namespaces')])), neg);
-    add(P('serviceAccounts'), () => serviceAccountTests(s[P('serviceAccounts')], policy.namespace, opts.engine), neg);
-    add(P('ipBlocks'), () => cidrTests(s[P('ipBlocks')], (c) => c.srcIp), neg);
-    add(P('remoteIpBlocks'), () => cidrTests(s[P('remoteIpBlocks')], (c) => c.remoteIp), neg);
-    add(P('requestPrincipals'), () => requestPrincipalTests(s[P('requestPrincipals')]), neg);
-    add(P('trustDomains'), () => trustDomainTests(s[P('trustDomains')]), neg);
+  const td = opts.trustDomain;
+  const at = (f: string) => `${path}.${f}`;
+  // Positive fields first, then negative ones (the order explain() reports the first failure in).
+  if (s.principals.length) out.push(field(at('principals'), principalTests(s.principals, td), false, true));
+  if (s.namespaces.length) out.push(field(at('namespaces'), l4 ? namespaceTestsL4(s.namespaces) : namespaceTestsL7(s.namespaces), false, !l4 || noneMatchEmpty(s.namespaces)));
+  if (s.serviceAccounts.length) out.push(field(at('serviceAccounts'), serviceAccountTests(s.serviceAccounts, policy.namespace, opts.engine), false, true));
+  if (s.ipBlocks.length) out.push(field(at('ipBlocks'), cidrTests(s.ipBlocks, (c) => c.srcIp), false));
+  if (!l4) {
+    // HTTP-only and trust-domain fields are removed at L4 (A5.1).
+    if (s.remoteIpBlocks.length) out.push(field(at('remoteIpBlocks'), cidrTests(s.remoteIpBlocks, (c) => c.remoteIp), false));
+    if (s.requestPrincipals.length) out.push(field(at('requestPrincipals'), requestPrincipalTests(s.requestPrincipals), false));
+    if (s.trustDomains.length) out.push(field(at('trustDomains'), trustDomainTests(s.trustDomains), false, true));
+  }
+  if (s.notPrincipals.length) out.push(field(at('notPrincipals'), principalTests(s.notPrincipals, td), true));
+  if (s.notNamespaces.length) out.push(field(at('notNamespaces'), l4 ? namespaceTestsL4(s.notNamespaces) : namespaceTestsL7(s.notNamespaces), true));
+  if (s.notServiceAccounts.length) out.push(field(at('notServiceAccounts'), serviceAccountTests(s.notServiceAccounts, policy.namespace, opts.engine), true));
+  if (s.notIpBlocks.length) out.push(field(at('notIpBlocks'), cidrTests(s.notIpBlocks, (c) => c.srcIp), true));
+  if (!l4) {
+    if (s.notRemoteIpBlocks.length) out.push(field(at('notRemoteIpBlocks'), cidrTests(s.notRemoteIpBlocks, (c) => c.remoteIp), true));
+    if (s.notRequestPrincipals.length) out.push(field(at('notRequestPrincipals'), requestPrincipalTests(s.notRequestPrincipals), true));
+    if (s.notTrustDomains.length) out.push(field(at('notTrustDomains'), trustDomainTests(s.notTrustDomains), true));
   }
   return out;
 }
@@ -398,7 +402,7 @@ export function compileRules(policy: Policy, opts: CompileOptions): CompiledRule
   if (policy.rules.length === 1) return [compileRule(policy.rules[0]!, 0, policy, policy.action, opts)];
   const seen = new Map<string, number>();
   return policy.rules.map((r, i) => {
-    const key = JSON.stringify(r);
+    const key = ruleKey(r);
     const first = seen.get(key);
     if (first === undefined) {
       seen.set(key, i);

@@ -3,7 +3,7 @@
 // targetRefs-only attachment). Policies are compiled once into matchers indexed by namespace; policies with the same
 // body and attachment share one matcher group, so a large set of identical policies costs one evaluation.
 import { compileRules, firstMatchingRule, ruleFailure, rulesNeedIdentity, type CompiledRule, type Engine } from './compile.js';
-import { loadPolicies, isPolicy, type Action, type Policy, type TargetRef } from './model.js';
+import { loadPolicies, isPolicy, ruleKey, type Action, type Policy, type TargetRef } from './model.js';
 import { IdentityCache, RequestContext, type AuthzRequest, type Mode } from './request.js';
 
 /** A CUSTOM (ext_authz) provider: answers ALLOW or DENY for a request that matched a CUSTOM policy. */
@@ -178,7 +178,8 @@ export class Authorizer {
     for (const p of sorted) {
       const attach = this.attachmentOf(p);
       if (attach === null) continue;
-      const bodyKey = JSON.stringify([p.namespace, p.action, p.rules]);
+      let bodyKey = `${p.namespace}\u0000${p.action}\u0000${p.rules.length}`;
+      for (const r of p.rules) bodyKey += '\u0000' + ruleKey(r);
       let body = bodyCache.get(bodyKey);
       if (!body) {
         body = { id: bodyCache.size, rules: compileRules(p, { engine, trustDomain: this.trustDomain }) };

@@ -155,6 +155,9 @@ const TARGET_KINDS: Record<string, string> = {
   ServiceEntry: 'networking.istio.io',
 };
 
+/** The shared empty list (absent fields), so large policy sets do not allocate one per field. */
+const NO_STRINGS: readonly string[] = Object.freeze([]);
+
 class Collector {
   readonly errors: string[] = [];
   readonly warnings: string[] = [];
@@ -167,7 +170,7 @@ class Collector {
   /** Reads an optional list of strings; reports non-lists, non-strings and empty strings. */
   strings(obj: Record<string, unknown>, field: string, path: string): string[] {
     const v = obj[field];
-    if (v === undefined || v === null) return [];
+    if (v === undefined || v === null) return NO_STRINGS as string[];
     if (!Array.isArray(v)) {
       this.err(`${path}.${field}`, 'must be a list of strings');
       return [];
@@ -185,7 +188,7 @@ class Collector {
   }
 }
 
-const freezeList = <T>(a: T[]): readonly T[] => Object.freeze(a);
+const freezeList = <T>(a: T[]): readonly T[] => (a.length === 0 ? (NO_STRINGS as readonly T[]) : Object.freeze(a));
 
 function validateIps(c: Collector, values: readonly string[], path: string): void {
   values.forEach((v, i) => {
@@ -554,4 +557,30 @@ export function loadPolicies(raws: readonly unknown[], options: ParseOptions & {
 /** True when `value` is a validated `Policy` (as opposed to a raw Kubernetes object). */
 export function isPolicy(value: unknown): value is Policy {
   return isObj(value) && typeof value['key'] === 'string' && Array.isArray(value['rules']) && typeof value['dryRun'] === 'boolean';
+}
+
+/** A compact canonical string of a rule (only non-empty fields), for de-duplicating identical rules and bodies. */
+export function ruleKey(r: Rule): string {
+  let out = '';
+  if (r.from) {
+    out += 'F';
+    for (const src of r.from) {
+      out += '(';
+      for (const f of SOURCE_FIELDS) if (src[f].length) out += f + '=' + JSON.stringify(src[f]);
+      out += ')';
+    }
+  }
+  if (r.to) {
+    out += 'T';
+    for (const op of r.to) {
+      out += '(';
+      for (const f of OPERATION_FIELDS) if (op[f].length) out += f + '=' + JSON.stringify(op[f]);
+      out += ')';
+    }
+  }
+  if (r.when) {
+    out += 'W';
+    for (const w of r.when) out += JSON.stringify([w.key, w.values, w.notValues]);
+  }
+  return out;
 }
