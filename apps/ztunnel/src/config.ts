@@ -24,6 +24,7 @@ export const SETTINGS: readonly [string, string, string][] = [
   ['PACKET_MARK', '', 'SO_MARK for capture listeners'],
   ['CAPTURE_BIND_ADDRESS', '0.0.0.0', 'address of the capture listeners (:: for dual stack)'],
   ['UNSTABLE_ENABLE_SOCKS5', 'true', 'serve SOCKS5 on localhost'],
+  ['SOCKS5_WORKLOAD', '', 'namespace/name of the node-local workload SOCKS5 clients act as when their address is not a workload'],
   ['OUTBOUND_PORT', '15001', 'outbound capture port'],
   ['INBOUND_PLAINTEXT_PORT', '15006', 'inbound plaintext capture port'],
   ['HBONE_PORT', '15008', 'HBONE inbound port'],
@@ -60,7 +61,7 @@ const FIELD_ENV: Record<string, string> = {
   xdsAddress: 'XDS_ADDRESS', caAddress: 'CA_ADDRESS', captureBindAddress: 'CAPTURE_BIND_ADDRESS', packetMark: 'PACKET_MARK',
   'ports.outbound': 'OUTBOUND_PORT', 'ports.inboundPlaintext': 'INBOUND_PLAINTEXT_PORT', 'ports.hbone': 'HBONE_PORT',
   'ports.socks5': 'SOCKS5_PORT', 'ports.metrics': 'STATS_PORT', 'ports.readiness': 'READINESS_PORT', 'ports.admin': 'ADMIN_PORT',
-  drainDeadlineMs: 'CONNECTION_TERMINATION_DEADLINE',
+  drainDeadlineMs: 'CONNECTION_TERMINATION_DEADLINE', socks5Workload: 'SOCKS5_WORKLOAD',
 };
 
 /** "5s", "500ms", "1m" or a bare number of seconds -> ms. */
@@ -131,6 +132,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     if (p !== undefined) ports[key] = p;
   }
   if (!bool('UNSTABLE_ENABLE_SOCKS5', true)) ports.socks5 = null;
+  if (get('SOCKS5_WORKLOAD') !== undefined) input.socks5Workload = get('SOCKS5_WORKLOAD')!;
   input.ports = ports;
   const deadline = get('CONNECTION_TERMINATION_DEADLINE');
   const grace = get('TERMINATION_GRACE_PERIOD_SECONDS');

@@ -11,6 +11,7 @@ t.test('defaults, ISTIO_META_*, CA address follows XDS, ports and socks5 switch'
   t.equal(c.core.xdsAddress, undefined);
   t.equal(c.podName, 'ztunnel-n1');
   t.equal(c.logLevel, 'info');
+  t.equal(parseConfig({ NODE_NAME: 'n1', SOCKS5_WORKLOAD: 'default/sleep' }).core.socks5Workload, 'default/sleep');
 });
 
 t.test('drain deadline: CONNECTION_TERMINATION_DEADLINE, else derived from the grace period', async (t) => {

@@ -266,10 +266,14 @@ export class Proxy {
    * Handles one outbound connection from a local workload: `socket` is the client, `srcIp` its address,
    * `dst` the original destination. `socket` must be paused or fresh (nothing read yet).
    */
-  async outbound(socket: Socket, src: { ip: string; port: number }, dst: { ip: string; port: number }): Promise<void> {
+  async outbound(socket: Socket, src: { ip: string; port: number }, dst: { ip: string; port: number }, opts: { socks5?: boolean } = {}): Promise<void> {
     const srcAddr = hostPort(canonicalIp(src.ip), src.port);
     const dstIp = canonicalIp(dst.ip);
-    const source = this.state.localWorkloadByIp(this.config.network, src.ip);
+    let source = this.state.localWorkloadByIp(this.config.network, src.ip);
+    if (!source && opts.socks5 && this.config.socks5Workload) {
+      const [ns, name] = this.config.socks5Workload.split('/');
+      source = this.state.nodeLocalWorkloads().find((w) => w.namespace === ns && w.name === name);
+    }
     const early = (code: ZtunnelErrorCode, message: string) => {
       this.access.warn({ 'src.addr': srcAddr, 'dst.addr': hostPort(dstIp, dst.port), direction: 'outbound', error: `${code}: ${message}` }, 'connection failed');
       socket.destroy();
@@ -283,6 +287,9 @@ export class Proxy {
       return;
     }
     const srcIdentity = workloadIdentity(source);
+    // the workload's own address (differs from the peer only for SOCKS5 clients acting as `socks5Workload`)
+    const srcIp = source.addresses.some((a) => canonicalIp(a) === canonicalIp(src.ip)) ? canonicalIp(src.ip) : canonicalIp(source.addresses[0] ?? src.ip);
+    const fwdAddr = hostPort(srcIp, src.port);
     let route: Route;
     try {
       route = resolveOutbound(this.state, source, dstIp, dst.port, { network: this.config.network, random: this.random });
@@ -329,7 +336,7 @@ export class Proxy {
     if (!route.waypoint && route.workload.node === this.config.nodeName) {
       const inbound = await this.inbound({
         peerIdentity: srcIdentity,
-        policySrcIp: canonicalIp(src.ip),
+        policySrcIp: srcIp,
         srcAddr,
         source,
         dstWorkload: route.workload,
@@ -368,9 +375,9 @@ export class Proxy {
         authority: route.authority,
         identities: route.identities,
         svid,
-        srcIp: canonicalIp(src.ip),
+        srcIp,
         headers: {
-          forwarded: `for="${srcAddr}"${route.service ? `;host=${route.service.hostname}` : ''}`,
+          forwarded: `for="${fwdAddr}"${route.service ? `;host=${route.service.hostname}` : ''}`,
           traceparent: `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-00`,
           ...(source ? { baggage: baggage(source, this.config.clusterId) } : {}),
         },

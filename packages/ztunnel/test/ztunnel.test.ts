@@ -151,3 +151,20 @@ t.test('drain: close() waits for open connections, then forces them after the de
   await waitFor(() => again.records.some((r) => typeof r.error === 'string' && /drain deadline/.test(r.error as string)));
   t.pass('the forced close is in the access log');
 });
+
+t.test('socks5Workload: SOCKS5 clients from a non-workload address act as the configured workload', async (t) => {
+  const app = await echoServer('127.0.0.21');
+  t.teardown(() => app.close());
+  const state = new ProxyState({ nodeName: 'node-a' });
+  state.upsertAddress({ workload: pod('client', '127.0.0.11', 'node-a') });
+  state.upsertAddress({ workload: pod('server', '127.0.0.21', 'node-a') });
+  const records: LogRecord[] = [];
+  const config = validateConfig({ nodeName: 'node-a', socks5Workload: 'default/client', ports: { outbound: null, inboundPlaintext: null, hbone: null, socks5: 0, metrics: null, readiness: null, admin: null } });
+  const zt = await build(config, { logger: recordingLogger(records), state });
+  t.teardown(() => zt.close({ deadlineMs: 0 }));
+  const s = await socksConnect(zt.ports.socks5!, '127.0.0.1', '127.0.0.21', app.port);
+  t.equal(await exchange(s, 'dev'), 'echo:dev');
+  await waitFor(() => records.some((r) => r.msg === 'connection complete' && r.direction === 'inbound'));
+  t.match(records.find((r) => r.msg === 'connection complete' && r.direction === 'inbound'), { 'src.identity': 'spiffe://cluster.local/ns/default/sa/client' });
+  t.throws(() => validateConfig({ nodeName: 'n', socks5Workload: 'nope' }), { message: /socks5Workload/ });
+});
