@@ -103,6 +103,9 @@ export class NodeRedirection {
         // Packets of ztunnel's own transparent (spoofed-source) connections: deliver locally, never re-capture.
         `-A ${chain} -p tcp -m socket --transparent --nowildcard -j MARK --set-xmark ${m}`,
         `-A ${chain} -p tcp -m mark --mark ${m} -j RETURN`,
+        // Replies to ztunnel's ordinary node-side sockets (e.g. its connection to a pod's app, sourced from the node):
+        // they come from an enrolled pod but belong to an established local socket, so they must not be captured.
+        `-A ${chain} -p tcp -m socket --nowildcard -j RETURN`,
         `-A ${chain} -p tcp -m set --match-set ${ipset} src -m tcp ! --dport ${ports.hbone} ${tp(ports.outbound)}`,
         `-A ${chain} -p tcp -m set --match-set ${ipset} dst -m tcp --dport ${ports.hbone} ${tp(ports.hbone)}`,
         `-A ${chain} -p tcp -m set --match-set ${ipset} dst ${tp(ports.inboundPlaintext)}`,
