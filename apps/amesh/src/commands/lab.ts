@@ -23,6 +23,7 @@ const USAGE = `usage: amesh lab <verb> [flags]   (every verb takes --name NAME, 
   label ns|pod NAME k=v|k- ... [-n NS] [--overwrite]
   exec [-n NS] deploy/NAME|POD -- CMD...   run CMD inside the pod's network namespace; exits with CMD's code
   logs istiod|ztunnel|istio-cni|controller|POD [--node N] [-n NS] [--tail N]
+  demo [--keep]                       seed 000's L4 walkthrough on a fresh lab named "demo" (what "npm run demo" runs)
 `;
 
 interface Flags {
@@ -75,6 +76,7 @@ export async function lab(argv: string[], io: Io): Promise<number> {
     io.out.write(USAGE);
     return verb ? 0 : 2;
   }
+  if (verb === 'demo') return (await import('../lab/demo.js')).demo(rest, io);
   try {
     const f = parseFlags(rest);
     const paths = labPaths(f.name);
@@ -97,6 +99,7 @@ export async function lab(argv: string[], io: Io): Promise<number> {
         return await exec(f, paths, io);
       case 'logs':
         return await logs(f, paths, io);
+
       default:
         io.err.write(`amesh lab: unknown verb "${verb}"\n\n${USAGE}`);
         return 2;

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LabController, type DaemonSpec } from './controller.js';
-import { CONTROL_PLANE_IP, type LabNetwork } from './network.js';
+import { CONTROL_PLANE_IP, nodeIp, type LabNetwork } from './network.js';
 import { labPaths, repoRoot } from './paths.js';
 
 function flag(name: string, def?: string): string {
@@ -65,7 +65,30 @@ function daemons(net: LabNetwork): DaemonSpec[] {
     const zt = appMain('ztunnel');
     const token = Object.entries(tokens).find(([, v]) => v.node === node)![0];
     if (existsSync(zt)) {
-      specs.push({ name: `ztunnel-${node}`, node, netns: net.nodeNs(i), argv: [process.execPath, zt, 'run'], env: { NODE_NAME: node, POD_NAME: `ztunnel-${node}`, POD_NAMESPACE: 'istio-system', XDS_ADDRESS: `${CONTROL_PLANE_IP}:15010`, CA_ADDRESS: `${CONTROL_PLANE_IP}:15012`, CA_ROOT_CA: join(paths.dir, 'root-cert.pem'), CA_TOKEN: token, CLUSTER_ID: 'Kubernetes', TRUST_DOMAIN: 'cluster.local', TRANSPARENT: 'true' } });
+      const tokenPath = join(paths.dir, 'tokens', `ztunnel-${node}`);
+      mkdirSync(join(paths.dir, 'tokens'), { recursive: true });
+      writeFileSync(tokenPath, token, { mode: 0o600 });
+      specs.push({
+        name: `ztunnel-${node}`,
+        node,
+        netns: net.nodeNs(i),
+        argv: [process.execPath, zt, 'run'],
+        env: {
+          NODE_NAME: node,
+          POD_NAME: `ztunnel-${node}`,
+          POD_NAMESPACE: 'istio-system',
+          INSTANCE_IP: nodeIp(i),
+          XDS_ADDRESS: `${CONTROL_PLANE_IP}:15010`,
+          CA_ADDRESS: `${CONTROL_PLANE_IP}:15012`,
+          CA_ROOT_CA: join(paths.dir, 'root-cert.pem'),
+          ISTIO_TOKEN_PATH: tokenPath,
+          CLUSTER_ID: 'Kubernetes',
+          TRUST_DOMAIN: 'cluster.local',
+          TRANSPARENT_CAPTURE: 'true',
+        },
+        // the CA's root is written by istiod at start; ztunnel needs it to trust 15012
+        waitFor: join(paths.dir, 'root-cert.pem'),
+      });
     }
   }
   return specs;

@@ -26,6 +26,8 @@ export interface DaemonSpec {
   node?: string;
   argv: string[];
   env: Record<string, string>;
+  /** a file that must exist before the daemon starts (e.g. the CA root istiod writes) */
+  waitFor?: string;
 }
 
 export interface ControllerOptions {
@@ -93,7 +95,10 @@ export class LabController {
       for (let i = 1; i <= this.#o.nodes; i++) {
         await this.store.apply({ apiVersion: 'v1', kind: 'Node', metadata: { name: `node${i}`, labels: { 'kubernetes.io/hostname': `node${i}` } }, status: { addresses: [{ type: 'InternalIP', address: nodeIp(i) }] } });
       }
-      for (const spec of this.#o.daemons(this.net)) this.#startDaemon(spec);
+      for (const spec of this.#o.daemons(this.net)) {
+        if (spec.waitFor) await waitForFile(spec.waitFor, 60_000, `${spec.name} needs ${spec.waitFor}; see the logs in ${this.#o.paths.logs}`);
+        this.#startDaemon(spec);
+      }
       this.#source = new DirectorySource({ dir: p.state, kinds: ['Namespace', 'Pod', 'Service'], pollIntervalMs: 1000 });
       this.#source.subscribe(() => this.trigger());
       await this.#source.start();
@@ -319,6 +324,14 @@ export async function stopProcess(proc: ChildProcess, graceMs = 3000): Promise<v
     });
     proc.kill('SIGTERM');
   });
+}
+
+async function waitForFile(path: string, timeoutMs: number, why: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!existsSync(path)) {
+    if (Date.now() > deadline) throw new Error(`timed out: ${why}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 async function listYaml(dir: string): Promise<string[]> {
