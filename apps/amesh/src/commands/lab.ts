@@ -177,7 +177,7 @@ async function status(f: Flags, paths: LabPaths, io: Io): Promise<number> {
   const up = alive(s.controllerPid);
   io.out.write(`lab "${f.name}": ${up ? s.phase : 'controller not running'}, ${s.nodes} node(s), started ${s.startedAt}\n`);
   if (s.error) io.out.write(`  error: ${s.error}\n`);
-  for (const c of s.components) io.out.write(`  ${c.name.padEnd(20)} ${c.state}${c.exitCode !== undefined && c.exitCode !== null ? ` (exit ${c.exitCode})` : ''}${c.pid ? ` pid ${c.pid}` : ''}\n`);
+  for (const c of s.components) io.out.write(`  ${c.name.padEnd(20)} ${c.state}${c.exitCode !== undefined && c.exitCode !== null ? ` (exit ${c.exitCode})` : ''}${c.pid ? ` pid ${c.pid}` : ''}${c.restarts ? ` restarts ${c.restarts}` : ''}\n`);
   const pods = await loadObjects(paths, ['Pod']);
   io.out.write(`  pods: ${pods.length}\n`);
   return up ? 0 : 1;

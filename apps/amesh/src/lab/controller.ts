@@ -59,6 +59,7 @@ export class LabController {
   readonly #o: ControllerOptions;
   readonly #pods = new Map<string, RunningPod>();
   readonly #daemons = new Map<string, { spec: DaemonSpec; proc: ChildProcess; status: ComponentStatus }>();
+  readonly #restarts = new Map<string, number>();
   #source: DirectorySource | undefined;
   #status: LabStatus;
   #reconciling: Promise<void> | undefined;
@@ -124,14 +125,23 @@ export class LabController {
     proc.stderr!.pipe(out);
     const status: ComponentStatus = { name: spec.name, state: 'running', log, ...(proc.pid ? { pid: proc.pid } : {}), ...(spec.node ? { node: spec.node } : {}) };
     this.#daemons.set(spec.name, { spec, proc, status });
-    proc.on('exit', (code) => {
+    proc.on('exit', (code, signal) => {
       status.state = 'exited';
       status.exitCode = code;
-      if (!this.#stopping) {
-        this.#o.logger.warn({ daemon: spec.name, code }, `${spec.name} exited; see ${log}`);
+      if (this.#stopping || this.#daemons.get(spec.name)?.proc !== proc) return;
+      // like a DaemonSet's restartPolicy: Always, with a capped back-off
+      const restarts = (this.#restarts.get(spec.name) ?? 0) + 1;
+      this.#restarts.set(spec.name, restarts);
+      const delay = Math.min(10_000, 250 * 2 ** Math.min(restarts - 1, 6));
+      this.#o.logger.warn({ daemon: spec.name, code, signal, restarts, restartInMs: delay }, `${spec.name} exited; restarting (see ${log})`);
+      void this.#saveStatus();
+      setTimeout(() => {
+        if (this.#stopping || this.#daemons.get(spec.name)?.proc !== proc) return;
+        this.#startDaemon(spec);
         void this.#saveStatus();
-      }
+      }, delay).unref();
     });
+    status.restarts = this.#restarts.get(spec.name) ?? 0;
   }
 
   /** Restarts one daemon (used by tests and `amesh lab restart`): kill, then start again with the same spec. */

@@ -7,6 +7,7 @@ export interface ComponentStatus {
   state: string;
   pid?: number;
   exitCode?: number | null;
+  restarts?: number;
   node?: string;
   log?: string;
   detail?: string;
