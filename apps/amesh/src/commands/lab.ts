@@ -76,7 +76,7 @@ export async function lab(argv: string[], io: Io): Promise<number> {
     io.out.write(USAGE);
     return verb ? 0 : 2;
   }
-  if (verb === 'demo') return (await import('../lab/demo.js')).demo(rest, io);
+  if (verb === 'demo') return (await import('../lab/demo.js')).demo(rest, io, lab);
   try {
     const f = parseFlags(rest);
     const paths = labPaths(f.name);

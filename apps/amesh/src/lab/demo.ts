@@ -1,8 +1,7 @@
 // `amesh lab demo`: seed 000's L4 walkthrough, step by step, on a fresh 2-node lab. Each step prints what it did and
 // what it saw; the demo fails (exit 1) at the first step whose result is not what seed 000 shows.
 import { join } from 'node:path';
-import type { Io } from '../io.js';
-import { lab } from '../commands/lab.js';
+import type { Command, Io } from '../io.js';
 import { repoRoot } from './paths.js';
 
 interface Captured {
@@ -10,6 +9,8 @@ interface Captured {
   out: string;
   err: string;
 }
+
+let lab: Command;
 
 async function run(args: string[]): Promise<Captured> {
   let out = '';
@@ -29,7 +30,9 @@ async function until(probe: () => Promise<Captured>, ok: (c: Captured) => boolea
   return last;
 }
 
-export async function demo(argv: string[], io: Io): Promise<number> {
+/** Runs the demo through `labCommand` (the `amesh lab` command, passed in so this module does not import it back). */
+export async function demo(argv: string[], io: Io, labCommand: Command): Promise<number> {
+  lab = labCommand;
   const keep = argv.includes('--keep');
   const name = argv.includes('--name') ? argv[argv.indexOf('--name') + 1]! : 'demo';
   const samples = join(repoRoot(), 'apps/amesh/samples/ambient-demo');
