@@ -16,9 +16,10 @@ t.test('config defaults and validation lists every problem', async (t) => {
 t.test('desired rules: outbound to 15001, inbound HBONE to 15008, other inbound to 15006, nat ACCEPT', async (t) => {
   const r = new NodeRedirection({ runner: { run: async () => ({ code: 0, stdout: '', stderr: '' }) } });
   const d = r.desiredRules();
-  t.match(d.mangle[2], /--match-set amesh-pods-v4 src -m tcp ! --dport 15008 -j TPROXY --on-port 15001/);
-  t.match(d.mangle[3], /--match-set amesh-pods-v4 dst -m tcp --dport 15008 -j TPROXY --on-port 15008/);
-  t.match(d.mangle[4], /--match-set amesh-pods-v4 dst -j TPROXY --on-port 15006/);
+  t.equal(d.mangle[2], '-A AMESH_PRERT -p tcp -m socket --nowildcard -j RETURN', 'replies to ztunnel sockets are never captured');
+  t.match(d.mangle[3], /--match-set amesh-pods-v4 src -m tcp ! --dport 15008 -j TPROXY --on-port 15001/);
+  t.match(d.mangle[4], /--match-set amesh-pods-v4 dst -m tcp --dport 15008 -j TPROXY --on-port 15008/);
+  t.match(d.mangle[5], /--match-set amesh-pods-v4 dst -j TPROXY --on-port 15006/);
   t.same(d.nat, ['-A AMESH_PRERT -m mark --mark 0x400/0x400 -j ACCEPT']);
 });
 
