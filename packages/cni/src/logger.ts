@@ -1,3 +1,5 @@
+// Declared here rather than imported from @amesh/kube on purpose: the plugin's install bundle copies these modules
+// alone onto a node (install mode), so the plugin side must not import another package.
 /** A pino-compatible logger (the subset amesh uses). */
 export interface Logger {
   trace(obj: unknown, msg?: string): void;
