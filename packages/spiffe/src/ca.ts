@@ -4,7 +4,7 @@
 // The issuance path builds the TBSCertificate from precomputed DER pieces (issuer name, algorithm identifier and
 // the constant extensions are encoded once per CA) with only the serial, validity, SubjectPublicKeyInfo and SAN
 // spliced in per certificate, then signs with node:crypto. No generic ASN.1 object model on the hot path.
-import { createPublicKey, sign, type KeyObject } from 'node:crypto';
+import { createPublicKey, randomFillSync, sign, type KeyObject } from 'node:crypto';
 import * as der from './der.js';
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
@@ -13,7 +13,7 @@ import { verifyCsr, type ParsedCsr } from './csr.js';
 import { SpiffeError, SpiffeErrorCode } from './errors.js';
 import { SpiffeId, trustDomainProblems } from './id.js';
 import { generateKey, keyKind, loadPrivateKey, publicKeyFromSpki, signatureAlgorithm, type KeyOptions, type KeyPair, type SignatureAlgorithm } from './keys.js';
-import { Certificate, EKU, EXT, buildCertificate, extension, keyIdentifier, name, pemOf, randomSerial, uriSan, verifyChain } from './x509.js';
+import { Certificate, EKU, EXT, buildCertificate, extension, keyIdentifier, name, pemOf, verifyChain } from './x509.js';
 
 /** Istio's default workload certificate lifetime: 24 h. */
 export const DEFAULT_TTL_SECONDS = 24 * 3600;
@@ -147,6 +147,7 @@ export class CertificateAuthority {
   readonly #version = der.explicit(0, der.smallInt(2));
   readonly #extsEc: Buffer;
   readonly #extsRsa: Buffer;
+  #validityCache: { notBefore: number; notAfter: number; der: Buffer } | undefined;
   /** `cert_chain` elements after the leaf */
   readonly #tail: string[];
 
@@ -385,21 +386,82 @@ export class CertificateAuthority {
     const notBefore = now - this.backdateSeconds * 1000;
     const notAfter = Math.min(now + ttlSeconds * 1000, this.certificate.notAfter);
     const exts = rsa ? this.#extsRsa : this.#extsEc;
-    const san = extension(EXT.subjectAltName, true, uriSan([uri]));
-    const tbs = der.seq(
-      this.#version,
-      der.uint(randomSerial()),
-      this.#algDer,
-      this.certificate.subject,
-      der.seq(der.time(notBefore), der.time(notAfter)),
-      EMPTY_NAME,
-      spki,
-      der.explicit(3, der.seq(exts, san)),
-    );
-    const leafDer = der.seq(tbs, this.#algDer, der.bitString(sign(this.#alg.hash, tbs, this.#key)));
+    // TBSCertificate written in one buffer: the constant pieces are precomputed, the rest spliced in.
+    const validity = this.#validity(notBefore, notAfter);
+    const uriLen = uri.length; // latin1: SpiffeId allows ASCII only
+    const gnLen = der.headerLength(uriLen) + uriLen; // [6] uri
+    const namesLen = der.headerLength(gnLen) + gnLen; // GeneralNames
+    const octLen = der.headerLength(namesLen) + namesLen; // OCTET STRING
+    const sanBody = SAN_PREFIX.length + octLen; // extnID, critical TRUE, extnValue
+    const sanLen = der.headerLength(sanBody) + sanBody;
+    const extsBody = exts.length + sanLen;
+    const extsSeqLen = der.headerLength(extsBody) + extsBody;
+    const extsLen = der.headerLength(extsSeqLen) + extsSeqLen; // [3]
+    const head = this.#version; // the serial follows
+    const tbsBody = head.length + SERIAL_LEN + this.#algDer.length + this.certificate.subject.length + validity.length + EMPTY_NAME.length + spki.length + extsLen;
+    const tbs = Buffer.allocUnsafe(der.headerLength(tbsBody) + tbsBody);
+    let o = der.writeHeader(tbs, 0, der.Tag.SEQUENCE, tbsBody);
+    o += head.copy(tbs, o);
+    o = writeSerial(tbs, o);
+    o += this.#algDer.copy(tbs, o);
+    o += this.certificate.subject.copy(tbs, o);
+    o += validity.copy(tbs, o);
+    o += EMPTY_NAME.copy(tbs, o);
+    o += spki.copy(tbs, o);
+    o = der.writeHeader(tbs, o, 0xa3, extsSeqLen);
+    o = der.writeHeader(tbs, o, der.Tag.SEQUENCE, extsBody);
+    o += exts.copy(tbs, o);
+    o = der.writeHeader(tbs, o, der.Tag.SEQUENCE, sanBody);
+    o += SAN_PREFIX.copy(tbs, o);
+    o = der.writeHeader(tbs, o, der.Tag.OCTET_STRING, namesLen);
+    o = der.writeHeader(tbs, o, der.Tag.SEQUENCE, gnLen);
+    o = der.writeHeader(tbs, o, 0x86, uriLen);
+    o += tbs.write(uri, o, 'latin1');
+    if (o !== tbs.length) throw new Error(`internal: TBSCertificate length ${o} != ${tbs.length}`);
+    const sig = sign(this.#alg.hash, tbs, this.#key);
+    const bitsLen = sig.length + 1;
+    const certBody = tbs.length + this.#algDer.length + der.headerLength(bitsLen) + bitsLen;
+    const leafDer = Buffer.allocUnsafe(der.headerLength(certBody) + certBody);
+    o = der.writeHeader(leafDer, 0, der.Tag.SEQUENCE, certBody);
+    o += tbs.copy(leafDer, o);
+    o += this.#algDer.copy(leafDer, o);
+    o = der.writeHeader(leafDer, o, der.Tag.BIT_STRING, bitsLen);
+    leafDer[o++] = 0;
+    sig.copy(leafDer, o);
     const leafPem = der.toPem(leafDer, 'CERTIFICATE');
     return { certChain: [leafPem, ...this.#tail], leafPem, leafDer, notBefore, notAfter };
   }
+
+  /** The encoded Validity, cached for the last (notBefore, notAfter) pair: within one second every request shares it. */
+  #validity(notBefore: number, notAfter: number): Buffer {
+    const c = this.#validityCache;
+    if (c && c.notBefore === notBefore && c.notAfter === notAfter) return c.der;
+    const encoded = der.seq(der.time(notBefore), der.time(notAfter));
+    this.#validityCache = { notBefore, notAfter, der: encoded };
+    return encoded;
+  }
+}
+
+/** extnID subjectAltName, critical TRUE */
+const SAN_PREFIX = Buffer.concat([der.oid(EXT.subjectAltName), der.TRUE]);
+
+/** Serial numbers: 16 random bytes, top bits 01 (positive, never a leading zero byte), so always `02 10 <16 bytes>`. */
+const SERIAL_LEN = 18;
+const serialPool = Buffer.alloc(16 * 256);
+let serialAt = serialPool.length;
+
+/** Writes a fresh random serial INTEGER at `off` (bytes from a CSPRNG pool refilled 256 serials at a time). */
+function writeSerial(buf: Buffer, off: number): number {
+  if (serialAt >= serialPool.length) {
+    randomFillSync(serialPool);
+    serialAt = 0;
+  }
+  buf[off] = der.Tag.INTEGER;
+  buf[off + 1] = 16;
+  serialPool.copy(buf, off + 2, serialAt, serialAt + 16);
+  buf[off + 2] = (buf[off + 2]! & 0x3f) | 0x40;
+  serialAt += 16;
+  return off + SERIAL_LEN;
 }
 
 const EMPTY_NAME = Buffer.from([0x30, 0x00]);

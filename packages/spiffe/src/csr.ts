@@ -150,9 +150,12 @@ export function verifyCsr(input: string | Buffer | ParsedCsr): VerifiedCsr {
       `CSR must carry exactly one URI SAN (the SPIFFE ID) and no other SAN, found ${csr.uris.length} URI and ${csr.otherSans} other`,
     );
   }
-  const problems = SpiffeId.problems(csr.uris[0], { field: 'csr.uriSan' });
-  if (problems.length > 0) {
+  let id: SpiffeId;
+  try {
+    id = SpiffeId.parse(csr.uris[0]!);
+  } catch {
+    const problems = SpiffeId.problems(csr.uris[0], { field: 'csr.uriSan' });
     throw new SpiffeError(SpiffeErrorCode.CSR_SAN, `CSR URI SAN is not a valid SPIFFE ID: ${problems.join('; ')}`, { details: problems });
   }
-  return { csr, publicKey, rsa: kind === 'rsa', id: SpiffeId.parse(csr.uris[0]!) };
+  return { csr, publicKey, rsa: kind === 'rsa', id };
 }

@@ -27,6 +27,24 @@ export function header(tag: number, len: number): Buffer {
   return Buffer.from([tag, 0x84, (len >>> 24) & 0xff, (len >> 16) & 0xff, (len >> 8) & 0xff, len & 0xff]);
 }
 
+/** Size of the DER header for a value of `len` bytes. */
+export function headerLength(len: number): number {
+  return len < 0x80 ? 2 : len < 0x100 ? 3 : len < 0x10000 ? 4 : len < 0x1000000 ? 5 : 6;
+}
+
+/** Writes the DER header for a value of `len` bytes at `off`; returns the offset just past it. */
+export function writeHeader(buf: Buffer, off: number, tag: number, len: number): number {
+  buf[off++] = tag;
+  const n = headerLength(len) - 2;
+  if (n === 0) {
+    buf[off++] = len;
+    return off;
+  }
+  buf[off++] = 0x80 | n;
+  for (let i = n - 1; i >= 0; i--) buf[off++] = Math.floor(len / 2 ** (8 * i)) & 0xff;
+  return off;
+}
+
 /** One TLV from its already-encoded parts. */
 export function tlv(tag: number, ...parts: Buffer[]): Buffer {
   let len = 0;
@@ -169,10 +187,17 @@ export function toPem(der: Buffer, label: string): string {
   return `-----BEGIN ${label}-----\n${body}-----END ${label}-----\n`;
 }
 
-/** Every PEM block with the given label, decoded, in order. Other labels are skipped. */
+const pemPatterns = new Map<string, RegExp>();
+
+/**
+ * Every PEM block with the given label, decoded, in order. Other labels are skipped. (Node's base64 decoder skips
+ * the line breaks and other whitespace inside a block, so the body is decoded as is.)
+ */
 export function fromPem(pem: string, label: string): Buffer[] {
+  let re = pemPatterns.get(label);
+  if (!re) pemPatterns.set(label, (re = new RegExp(`-----BEGIN ${label}-----([\\s\\S]*?)-----END ${label}-----`, 'g')));
   const out: Buffer[] = [];
-  const re = new RegExp(`-----BEGIN ${label}-----([\\s\\S]*?)-----END ${label}-----`, 'g');
-  for (const m of pem.matchAll(re)) out.push(Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64'));
+  re.lastIndex = 0;
+  for (let m = re.exec(pem); m !== null; m = re.exec(pem)) out.push(Buffer.from(m[1]!, 'base64'));
   return out;
 }

@@ -128,13 +128,8 @@ export function keyKind(key: KeyObject): 'ec-p256' | 'ec-p384' | 'rsa' {
   );
 }
 
-/**
- * A public key from DER SubjectPublicKeyInfo, with its kind. P-256/P-384 (uncompressed points) and RSA keys are
- * imported through JWK: OpenSSL 3.0's generic DER decoder costs several signatures' worth of CPU per key, the
- * JWK path sets the key material directly. Anything else goes through the DER decoder and `keyKind`.
- * Throws UNSUPPORTED_KEY.
- */
-export function publicKeyFromSpki(spki: Buffer): { key: KeyObject; kind: 'ec-p256' | 'ec-p384' | 'rsa' } {
+/** The JWK of a P-256/P-384/RSA SubjectPublicKeyInfo, or undefined for anything else (left to the DER decoder). */
+function jwkFromSpki(spki: Buffer): JsonWebKey | undefined {
   let jwk: JsonWebKey | undefined;
   try {
     const top = der.read(spki, 0);
@@ -172,6 +167,24 @@ export function publicKeyFromSpki(spki: Buffer): { key: KeyObject; kind: 'ec-p25
     if (err instanceof SpiffeError) throw err;
     jwk = undefined;
   }
+  return jwk;
+}
+
+/**
+ * A public key from DER SubjectPublicKeyInfo, with its kind. P-256/P-384 (uncompressed points) and RSA keys are
+ * imported through JWK: OpenSSL 3.0's generic DER decoder costs several signatures' worth of CPU per key, the
+ * JWK path sets the key material directly. Anything else goes through the DER decoder and `keyKind`.
+ * Throws UNSUPPORTED_KEY.
+ */
+export function publicKeyFromSpki(spki: Buffer): { key: KeyObject; kind: 'ec-p256' | 'ec-p384' | 'rsa' } {
+  let jwk: JsonWebKey | undefined;
+  // The common case (every ztunnel CSR): a P-256 key, uncompressed point, byte-for-byte the fixed 26-byte prefix.
+  if (spki.length === P256_SPKI_PREFIX.length + 65 && spki[P256_SPKI_PREFIX.length] === 4 && spki.subarray(0, P256_SPKI_PREFIX.length).equals(P256_SPKI_PREFIX)) {
+    const at = P256_SPKI_PREFIX.length + 1;
+    jwk = { kty: 'EC', crv: 'P-256', x: spki.toString('base64url', at, at + 32), y: spki.toString('base64url', at + 32, at + 64) };
+  } else {
+    jwk = jwkFromSpki(spki);
+  }
   if (jwk) {
     try {
       const key = createPublicKey({ key: jwk, format: 'jwk' });
@@ -188,6 +201,9 @@ export function publicKeyFromSpki(spki: Buffer): { key: KeyObject; kind: 'ec-p25
   }
   return { key, kind: keyKind(key) };
 }
+
+/** SEQUENCE { SEQUENCE { ecPublicKey, prime256v1 }, BIT STRING (66 bytes: no unused bits, then the point) } */
+const P256_SPKI_PREFIX = Buffer.from('3059301306072a8648ce3d020106082a8648ce3d030107034200', 'hex');
 
 /** The signature algorithm a private key signs with (ECDSA with SHA-256/384 by curve, RSA PKCS#1 v1.5 with SHA-256). */
 export function signatureAlgorithm(key: KeyObject): SignatureAlgorithm {

@@ -37,6 +37,24 @@ t.test('root CA: issued workload certificates verify with openssl and show URI S
   }
 });
 
+t.test('long identities (multi-byte DER lengths) and fresh serials', async (t) => {
+  const ca = await CertificateAuthority.createRoot({ trustDomain: 'cluster.local' });
+  const dir = t.testdir({ 'root.pem': ca.trustBundlePem });
+  const serials = new Set<string>();
+  for (const len of [10, 100, 200, 300, 1000]) {
+    const id = `spiffe://cluster.local/ns/default/sa/${'a'.repeat(len)}`;
+    for (const wtype of ['ec', 'rsa'] as const) {
+      const issued = ca.issue({ id, publicKey: generateKeySync({ type: wtype }).publicKey });
+      const cert = Certificate.fromDer(issued.leafDer);
+      t.same(cert.uris, [id]);
+      serials.add(cert.serialHex);
+      writeFileSync(join(dir, 'leaf.pem'), issued.leafPem);
+      t.match(openssl('verify', '-CAfile', join(dir, 'root.pem'), join(dir, 'leaf.pem')), /OK/, `${wtype} leaf with a ${len}-character SA verifies`);
+    }
+  }
+  t.equal(serials.size, 10, 'every certificate has its own serial');
+});
+
 t.test('intermediate CA: chain is leaf → intermediate → root and verifies with openssl', async (t) => {
   const root = await CertificateAuthority.createRoot({ trustDomain: 'example.org' });
   const mid = await CertificateAuthority.createIntermediate(root, { type: 'rsa' });

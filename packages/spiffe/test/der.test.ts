@@ -40,3 +40,23 @@ t.test('PEM armour', async (t) => {
   t.equal(blocks.length, 2);
   t.same(blocks[0], body);
 });
+
+t.test('writeHeader writes what header encodes', async (t) => {
+  for (const len of [0, 1, 127, 128, 255, 256, 65535, 65536, 0xffffff, 0x1000000]) {
+    const expected = der.header(0x30, len);
+    t.equal(der.headerLength(len), expected.length, `length of ${len}`);
+    const buf = Buffer.alloc(8, 0xee);
+    t.equal(der.writeHeader(buf, 1, 0x30, len), 1 + expected.length);
+    t.same(buf.subarray(1, 1 + expected.length), expected, `header of ${len}`);
+  }
+});
+
+t.test('fromPem tolerates CRLF and indentation and reads every block', async (t) => {
+  const a = Buffer.alloc(100, 1);
+  const b = Buffer.alloc(60, 2);
+  const pem = (der.toPem(a, 'CERTIFICATE') + 'junk\n' + der.toPem(b, 'CERTIFICATE')).replace(/\n/g, '\r\n  ');
+  const out = der.fromPem(pem, 'CERTIFICATE');
+  t.same(out, [a, b]);
+  t.same(der.fromPem(pem, 'CERTIFICATE'), [a, b], 'the cached pattern restarts');
+  t.same(der.fromPem(pem, 'CERTIFICATE REQUEST'), []);
+});
