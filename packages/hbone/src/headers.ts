@@ -1,6 +1,6 @@
 // CONNECT authority and the headers ztunnel sends with it (ambient-protocols §1.2): `forwarded`, `baggage`,
 // `traceparent`, and `x-forwarded-network` on the inner CONNECT of double HBONE. Pure functions.
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import { isIP } from 'node:net';
 import { HboneError, HboneErrorCode } from './errors.js';
 
@@ -88,10 +88,23 @@ export function forwardedHost(value: string | undefined): string | undefined {
   return undefined;
 }
 
+// randomness for trace IDs, drawn from the CSPRNG 4 KiB at a time (one `randomBytes(24)` per tunnel cost ≈40 µs)
+const POOL = Buffer.allocUnsafe(24 * 170);
+let poolAt = POOL.length;
+function pooledRandom(n: number): Buffer {
+  if (poolAt + n > POOL.length) {
+    randomFillSync(POOL);
+    poolAt = 0;
+  }
+  const b = POOL.subarray(poolAt, poolAt + n);
+  poolAt += n;
+  return b;
+}
+
 /** A new random W3C `traceparent` (`00-<32 hex>-<16 hex>-00`), one per outbound connection as ztunnel does. */
-export function newTraceparent(random: (n: number) => Buffer = randomBytes): string {
+export function newTraceparent(random: (n: number) => Buffer = pooledRandom): string {
   const b = random(24);
-  return `00-${b.subarray(0, 16).toString('hex')}-${b.subarray(16, 24).toString('hex')}-00`;
+  return `00-${b.toString('hex', 0, 16)}-${b.toString('hex', 16, 24)}-00`;
 }
 
 /** Workload metadata ztunnel puts in `baggage` (zt `src/baggage.rs`). Empty items are omitted. */

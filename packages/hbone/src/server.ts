@@ -246,7 +246,14 @@ export class HboneServer extends EventEmitter {
         maxHeaderListSize: DEFAULTS.serverMaxHeaderList,
       }),
       maxHeaderListPairs: 128,
-    });
+      // nghttp2's rapid-reset limit (1000 RST_STREAMs, then 33/s) counts every stream the client resets, also
+      // established tunnels whose downstream TCP connection was reset: a busy pooled connection hits it and the
+      // server kills it with GOAWAY(INTERNAL_ERROR), taking every other tunnel with it. Lifted here (Node ≥ 22;
+      // Node 20 ignores these options), and the same bound is applied below to the streams that are the attack:
+      // reset before the handler answered.
+      streamResetBurst: 2 ** 31,
+      streamResetRate: 2 ** 31,
+    } as http2.ServerSessionOptions);
     applyConnectionWindow(session, this.#o.h2);
     this.#sessions.add(session);
     const log = this.#log.child({ peerIdentity, peer: `${peer.address}:${peer.port}` });
@@ -260,13 +267,23 @@ export class HboneServer extends EventEmitter {
       this.#sessions.delete(session);
       this.emit('connectionClose', { peerIdentity, peer, local, error: closeError });
     });
-    session.on('stream', (stream, headers) => this.#onStream(stream, headers, { peerIdentity, peer, local, localIdentity: svid.id.toString(), log }));
+    const earlyReset = earlyResetBucket(() => {
+      this.emit('refused', { peer, reason: 'too many streams reset before an answer' });
+      log.warn({ code: HboneErrorCode.PEER_REJECTED }, 'hbone client resets too many streams before they are answered (rapid reset): closing the connection');
+      if (!session.destroyed) {
+        session.goaway(http2.constants.NGHTTP2_ENHANCE_YOUR_CALM);
+        session.destroy();
+      }
+    });
+    session.on('stream', (stream, headers) =>
+      this.#onStream(stream, headers, { peerIdentity, peer, local, localIdentity: svid.id.toString(), log, earlyReset }),
+    );
   }
 
   #onStream(
     stream: ServerHttp2Stream,
     headers: IncomingHttpHeaders,
-    c: { peerIdentity: string; peer: { address: string; port: number }; local: LocalEndpoint; localIdentity: string; log: Logger },
+    c: { peerIdentity: string; peer: { address: string; port: number }; local: LocalEndpoint; localIdentity: string; log: Logger; earlyReset: () => void },
   ): void {
     stream.on('error', (err) => c.log.debug({ err }, 'hbone server stream error'));
     const method = headers[':method'];
@@ -289,6 +306,7 @@ export class HboneServer extends EventEmitter {
     let answered = false;
     const onGone = (): void => {
       gone = true;
+      if (!answered) c.earlyReset();
       if (!answered) ac?.abort(new HboneError(HboneErrorCode.CONNECTION_CLOSED, 'the client went away before the tunnel was answered'));
     };
     stream.once('close', onGone);
@@ -383,6 +401,26 @@ export class HboneServer extends EventEmitter {
     })();
     return this.#closing;
   }
+}
+
+/**
+ * A token bucket over streams the client reset before they were answered (DEFAULTS.earlyResetBurst, then
+ * DEFAULTS.earlyResetPerSecond); `exceeded` runs once when it is empty.
+ */
+function earlyResetBucket(exceeded: () => void): () => void {
+  let tokens: number = DEFAULTS.earlyResetBurst;
+  let at = performance.now();
+  let fired = false;
+  return () => {
+    const now = performance.now();
+    tokens = Math.min(DEFAULTS.earlyResetBurst, tokens + ((now - at) / 1000) * DEFAULTS.earlyResetPerSecond);
+    at = now;
+    tokens -= 1;
+    if (tokens < 0 && !fired) {
+      fired = true;
+      exceeded();
+    }
+  };
 }
 
 function respondAndEnd(stream: ServerHttp2Stream, status: number): void {

@@ -55,6 +55,9 @@ export const DEFAULTS = {
   idleTimeoutMs: 5 * 60_000,
   connectTimeoutMs: 10_000,
   handshakeTimeoutMs: 10_000,
+  /** streams the client may reset before the handler answered: burst, then per second (rapid-reset bound) */
+  earlyResetBurst: 1000,
+  earlyResetPerSecond: 33,
 } as const;
 
 /** Validates tuning numbers; returns problems with field paths. */

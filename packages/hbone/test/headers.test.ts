@@ -46,6 +46,9 @@ t.test('traceparent is random and well-formed', async (t) => {
   t.match(a, /^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
   t.not(a, newTraceparent());
   t.equal(newTraceparent((n) => Buffer.alloc(n, 0xab)), `00-${'ab'.repeat(16)}-${'ab'.repeat(8)}-00`);
+  // drawn from a pooled random buffer: unique across several refills of the pool
+  const seen = new Set(Array.from({ length: 1000 }, () => newTraceparent()));
+  t.equal(seen.size, 1000, 'no repeats across pool refills');
 });
 
 t.test('baggage round trip; empty items omitted', async (t) => {

@@ -373,3 +373,58 @@ t.test('an identity provider that throws or rejects refuses the connection', asy
 });
 
 void ({} as InboundTunnel);
+
+const nodeMajor = Number(process.versions.node.split('.')[0]);
+
+t.test('client resets of answered tunnels never close the connection (nghttp2 rapid-reset limit lifted)', { skip: nodeMajor < 22 ? 'Node 20 cannot configure nghttp2 stream-reset limits' : false }, async (t) => {
+  const m = await mesh();
+  const { port } = await startServer(t);
+  const pool = newPool(t);
+  const req = { source: m.client, destination: dst(port), expectedIdentities: [m.serverId.id], authority: '10.0.0.1:80' };
+  const keep = await pool.connect(req);
+  // well past nghttp2's default burst of 1000 RST_STREAMs (then 33/s)
+  for (let i = 0; i < 1300; i += 50) {
+    await Promise.all(
+      Array.from({ length: 50 }, async () => {
+        const { stream } = await pool.connect(req);
+        const echoed = once(stream, 'data');
+        stream.write('x');
+        await echoed;
+        stream.close(http2.constants.NGHTTP2_CANCEL);
+        await once(stream, 'close');
+      }),
+    );
+  }
+  t.equal(pool.stats().dials, 1, 'one connection served every tunnel');
+  t.equal((await roundTrip(keep.stream, Buffer.alloc(1000, 1))).length, 1000, 'a tunnel opened before the resets still works');
+});
+
+t.test('a client resetting streams before they are answered (rapid reset) loses the connection', async (t) => {
+  const m = await mesh();
+  const { log, lines } = logger();
+  let handled = 0;
+  const { server, port } = await startServer(t, {
+    logger: log,
+    handler: () => {
+      handled++; // never answers
+    },
+  });
+  const refused = once(server, 'refused');
+  const s = await rawSession(t, port, m.client, [m.serverId.id]);
+  const closed = once(s, 'close');
+  for (let i = 0; i < 1100 && !s.destroyed && !s.closed; i += 50) {
+    await Promise.all(
+      Array.from({ length: 50 }, () => {
+        if (s.destroyed || s.closed) return undefined;
+        const st = s.request({ ':method': 'CONNECT', ':authority': '10.0.0.1:80' }, { endStream: false });
+        st.on('error', () => {});
+        st.close(http2.constants.NGHTTP2_CANCEL);
+        return once(st, 'close');
+      }),
+    );
+  }
+  await closed;
+  t.match(((await refused) as { reason: string }).reason, /reset before an answer/);
+  t.ok(handled >= 1000, `the handler saw ${handled} streams before the connection was closed`);
+  t.ok(lines.some((l) => l.level === 'warn' && /rapid reset/.test(l.msg ?? '')), 'logged why');
+});
