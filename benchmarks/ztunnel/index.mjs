@@ -20,6 +20,14 @@ const role = argv.find((a) => a.startsWith('--role='))?.slice(7);
 const SMOKE = argv.includes('--smoke');
 const REPS = flag('reps', SMOKE ? 1 : 3);
 const SECONDS = flag('seconds', SMOKE ? 1 : 5);
+const strFlag = (name) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+// --only b1,b3,b6,b7,b9: run a subset; --cpu-prof DIR: V8 CPU profiles of both ztunnels into DIR
+const ONLY = strFlag('only')?.split(',');
+const want = (b) => !ONLY || ONLY.includes(b);
+const PROF = strFlag('cpu-prof');
 
 const cpuSec = (pid) => {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
@@ -79,13 +87,15 @@ if (role) {
   if (role === 'backend') await backend();
   else await ztunnel(role, opts.svids, opts.appPort, opts.dialPort);
   process.on('disconnect', () => process.exit(0));
+  process.on('SIGTERM', () => process.exit(0)); // exit normally so --cpu-prof writes its profile
 } else {
   await main();
 }
 
 // ---- loadgen -------------------------------------------------------------------------------------------------
 function start(roleName, env = {}) {
-  const child = fork(new URL(import.meta.url).pathname, [`--role=${roleName}`], { env: { ...process.env, ZT_BENCH: JSON.stringify(env) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const execArgv = [...process.execArgv, ...(PROF && roleName !== 'backend' ? ['--cpu-prof', `--cpu-prof-dir=${PROF}`, `--cpu-prof-name=${roleName}.cpuprofile`] : [])];
+  const child = fork(new URL(import.meta.url).pathname, [`--role=${roleName}`], { execArgv, env: { ...process.env, ZT_BENCH: JSON.stringify(env) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise((resolve) => child.once('message', (m) => resolve({ child, ...m })));
 }
 
@@ -211,11 +221,26 @@ async function main() {
   };
   const med = (xs, k) => median(xs.map((x) => (k ? x[k] : x)));
 
+  if (want('b1')) {
   const b1 = await run('B1 single-stream Gb/s', (m) => throughput(m, env));
   console.log(`B1 single stream: direct ${med(b1.direct).toFixed(2)} Gb/s, mesh ${med(b1.mesh).toFixed(2)} Gb/s, ratio ${(med(b1.mesh) / med(b1.direct)).toFixed(2)}`);
-  const b3 = await run('B3 64 conns', (m) => requests(m, env, 64));
-  console.log(`B3 request rate, 64 conns, 1 KiB: direct ${med(b3.direct, 'rps').toFixed(0)}/s, mesh ${med(b3.mesh, 'rps').toFixed(0)}/s, ratio ${(med(b3.mesh, 'rps') / med(b3.direct, 'rps')).toFixed(2)}`);
+  }
+  if (want('b3')) {
+  const cpu3 = { a: 0, b: 0, n: 0 };
+  const b3 = await run('B3 64 conns', async (m) => {
+    const c0 = { a: cpuSec(a.child.pid), b: cpuSec(b.child.pid) };
+    const r = await requests(m, env, 64);
+    if (m) {
+      cpu3.a += cpuSec(a.child.pid) - c0.a;
+      cpu3.b += cpuSec(b.child.pid) - c0.b;
+      cpu3.n += r.rps * SECONDS;
+    }
+    return r;
+  });
+  console.log(`B3 request rate, 64 conns, 1 KiB: direct ${med(b3.direct, 'rps').toFixed(0)}/s, mesh ${med(b3.mesh, 'rps').toFixed(0)}/s, ratio ${(med(b3.mesh, 'rps') / med(b3.direct, 'rps')).toFixed(2)}; CPU per request A ${(cpu3.a * 1e6 / cpu3.n).toFixed(1)} µs, B ${(cpu3.b * 1e6 / cpu3.n).toFixed(1)} µs`);
 
+  }
+  if (want('b6')) {
   // B4/B6: fixed 1,000 rps over 16 connections: added latency and CPU per ztunnel
   const c0 = { a: cpuSec(a.child.pid), b: cpuSec(b.child.pid) };
   const t0 = Date.now();
@@ -227,9 +252,23 @@ async function main() {
   console.log(`B4 CPU at ~${meshFixed.rps.toFixed(0)} rps: ztunnel A ${(cpu.a * 1000 / meshFixed.rps).toFixed(3)} vCPU per 1k rps, ztunnel B ${(cpu.b * 1000 / meshFixed.rps).toFixed(3)} vCPU per 1k rps; RSS A ${(rssKb(a.child.pid) / 1024).toFixed(0)} MB, B ${(rssKb(b.child.pid) / 1024).toFixed(0)} MB`);
   results['B4/B6'] = { meshFixed, directFixed, cpu };
 
-  const b7 = await run('B7 conns/s c16', (m) => connRate(m, env, 16));
-  console.log(`B7 new connections/s (concurrency 16, connect→1 B echo→close): direct ${med(b7.direct).toFixed(0)}/s, mesh ${med(b7.mesh).toFixed(0)}/s, ratio ${(med(b7.mesh) / med(b7.direct)).toFixed(2)}`);
+  }
+  if (want('b7')) {
+  const cpu7 = { a: 0, b: 0, n: 0 };
+  const b7 = await run('B7 conns/s c16', async (m) => {
+    const c0 = { a: cpuSec(a.child.pid), b: cpuSec(b.child.pid) };
+    const r = await connRate(m, env, 16);
+    if (m) {
+      cpu7.a += cpuSec(a.child.pid) - c0.a;
+      cpu7.b += cpuSec(b.child.pid) - c0.b;
+      cpu7.n += r * SECONDS;
+    }
+    return r;
+  });
+  console.log(`B7 new connections/s (concurrency 16, connect→1 B echo→close): direct ${med(b7.direct).toFixed(0)}/s, mesh ${med(b7.mesh).toFixed(0)}/s, ratio ${(med(b7.mesh) / med(b7.direct)).toFixed(2)}; CPU per connection A ${(cpu7.a * 1e6 / cpu7.n).toFixed(0)} µs, B ${(cpu7.b * 1e6 / cpu7.n).toFixed(0)} µs`);
 
+  }
+  if (want('b9')) {
   // B9(b): memory per idle tunnel
   const N = SMOKE ? 200 : 1000;
   const r0 = { a: rssKb(a.child.pid), b: rssKb(b.child.pid) };
@@ -239,6 +278,7 @@ async function main() {
   const r1 = { a: rssKb(a.child.pid), b: rssKb(b.child.pid) };
   console.log(`B9 idle tunnels (${N}): ΔRSS per tunnel A ${((r1.a - r0.a) / N).toFixed(1)} KiB, B ${((r1.b - r0.b) / N).toFixed(1)} KiB`);
   for (const s of idle) s.destroy();
+  }
 
   for (const c of [a.child, b.child, be.child]) c.kill();
   console.log(JSON.stringify({ node: process.version, openssl: process.versions.openssl, reps: REPS, seconds: SECONDS, results }));

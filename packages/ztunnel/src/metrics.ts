@@ -62,9 +62,43 @@ export function trafficLabels(input: {
 }
 
 const escape = (v: string) => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+/** The exposition text of a label set, computed once per label object (label sets are cached per route). */
+const labelTexts = new WeakMap<object, string>();
 function labelText(labels: Readonly<Record<string, string>>): string {
+  const hit = labelTexts.get(labels);
+  if (hit !== undefined) return hit;
   const parts = Object.entries(labels).map(([k, v]) => `${k}="${escape(v)}"`);
-  return parts.length ? `{${parts.join(',')}}` : '';
+  const text = parts.length ? `{${parts.join(',')}}` : '';
+  labelTexts.set(labels, text);
+  return text;
+}
+
+const NONE = {};
+/**
+ * Caches label sets per (source workload, destination workload, service) object and the remaining inputs, so a
+ * connection reuses a frozen label object (and its exposition text) instead of building 23 labels. Workload and
+ * Service objects are replaced on every xDS update, so a changed workload starts a fresh cache entry.
+ */
+export class TrafficLabelCache {
+  private readonly cache = new WeakMap<object, WeakMap<object, WeakMap<object, Map<string, TrafficLabels>>>>();
+  get(input: Parameters<typeof trafficLabels>[0]): TrafficLabels {
+    const a = input.src ?? NONE;
+    const b = input.dst ?? NONE;
+    const c = input.service ?? NONE;
+    let m1 = this.cache.get(a);
+    if (!m1) this.cache.set(a, (m1 = new WeakMap()));
+    let m2 = m1.get(b);
+    if (!m2) m1.set(b, (m2 = new WeakMap()));
+    let m3 = m2.get(c);
+    if (!m3) m2.set(c, (m3 = new Map()));
+    const k = `${input.reporter}|${input.srcIdentity ?? ''}|${input.dstIdentity ?? ''}|${input.mtls ? 1 : 0}|${input.flag ?? '-'}`;
+    let labels = m3.get(k);
+    if (!labels) {
+      if (m3.size >= 64) m3.clear(); // bounded: identities are the only free-form part
+      m3.set(k, (labels = Object.freeze(trafficLabels(input)) as TrafficLabels));
+    }
+    return labels;
+  }
 }
 
 /** One connection's contribution to the byte counters while it is open. */

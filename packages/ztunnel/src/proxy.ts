@@ -2,14 +2,14 @@
 // Every proxied connection is a `Tracked` record: one access-log line and the istio_tcp_* metrics when it ends,
 // registration for drain, and (inbound) for live policy re-checks.
 import net, { type Socket } from 'node:net';
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type { Svid } from '@amesh/spiffe';
 import type { Decision, WireConnection } from '@amesh/rbac';
 import type { Service, Workload } from '@amesh/xds';
 import type { ZtunnelConfig } from './config.js';
 import { ZtunnelError, ZtunnelErrorCode } from './errors.js';
-import { trafficLabels, type LiveBytes, type Metrics, type ResponseFlag, type TrafficLabels } from './metrics.js';
+import { TrafficLabelCache, type LiveBytes, type Metrics, type ResponseFlag, type TrafficLabels } from './metrics.js';
 import { hostPort, resolveOutbound, type Route } from './route.js';
 import { canonicalIp, workloadIdentity, type ProxyState } from './state.js';
 
@@ -203,6 +203,7 @@ export class Proxy {
   private drained: (() => void) | undefined;
   /** Ports of our own listeners (recursion check). */
   readonly ownPorts = new Set<number>();
+  private readonly labelCache = new TrafficLabelCache();
 
   constructor(deps: ProxyDeps) {
     this.config = deps.config;
@@ -295,7 +296,7 @@ export class Proxy {
       route = resolveOutbound(this.state, source, dstIp, dst.port, { network: this.config.network, random: this.random });
     } catch (err) {
       const e = err as ZtunnelError;
-      const t = new Tracked(this, { 'src.addr': srcAddr, ...srcFields(source, srcIdentity), 'dst.addr': hostPort(dstIp, dst.port), direction: 'outbound' }, trafficLabels({ reporter: 'source', src: source, srcIdentity, mtls: false, flag: 'CONNECT' }));
+      const t = new Tracked(this, { 'src.addr': srcAddr, ...srcFields(source, srcIdentity), 'dst.addr': hostPort(dstIp, dst.port), direction: 'outbound' }, this.labelCache.get({ reporter: 'source', src: source, srcIdentity, mtls: false, flag: 'CONNECT' }));
       socket.destroy();
       t.finish(`${e.code ?? 'error'}: ${e.message}`, 'CONNECT');
       return;
@@ -306,7 +307,7 @@ export class Proxy {
         'src.addr': srcAddr, ...srcFields(source, srcIdentity), 'dst.addr': hostPort(route.ip, route.port),
         ...(route.kind === 'tcp' ? dstFields(route.workload, undefined, route.service) : {}), direction: 'outbound',
       };
-      const labels = trafficLabels({ reporter: 'source', src: source, srcIdentity, dst: route.kind === 'tcp' ? route.workload : undefined, service: route.kind === 'tcp' ? route.service : undefined, mtls: false });
+      const labels = this.labelCache.get({ reporter: 'source', src: source, srcIdentity, dst: route.kind === 'tcp' ? route.workload : undefined, service: route.kind === 'tcp' ? route.service : undefined, mtls: false });
       const t = new Tracked(this, fields, labels);
       this.track(t);
       let upstream: Socket;
@@ -327,7 +328,7 @@ export class Proxy {
       direction: 'outbound',
     };
     const dstIdentity = workloadIdentity(route.workload);
-    const labels = trafficLabels({ reporter: 'source', src: source, srcIdentity, dst: route.workload, dstIdentity, service: route.service, mtls: true });
+    const labels = this.labelCache.get({ reporter: 'source', src: source, srcIdentity, dst: route.workload, dstIdentity, service: route.service, mtls: true });
     const t = new Tracked(this, fields, labels);
     this.track(t);
 
@@ -378,7 +379,7 @@ export class Proxy {
         srcIp,
         headers: {
           forwarded: `for="${fwdAddr}"${route.service ? `;host=${route.service.hostname}` : ''}`,
-          traceparent: `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-00`,
+          traceparent: traceparent(),
           ...(source ? { baggage: baggage(source, this.config.clusterId) } : {}),
         },
       });
@@ -459,7 +460,7 @@ export class Proxy {
       ...dstFields(dst, mtls ? dstIdentity : undefined, req.service),
       direction: 'inbound',
     };
-    const labels = trafficLabels({ reporter: 'destination', src: req.source, srcIdentity: req.peerIdentity ?? undefined, dst, dstIdentity: mtls ? dstIdentity : undefined, service: req.service, mtls });
+    const labels = this.labelCache.get({ reporter: 'destination', src: req.source, srcIdentity: req.peerIdentity ?? undefined, dst, dstIdentity: mtls ? dstIdentity : undefined, service: req.service, mtls });
     const t = new Tracked(this, fields, labels);
     if (ILLEGAL_PORTS.has(req.target.port) || this.ownPorts.has(req.target.port)) {
       const error = `${ZtunnelErrorCode.RECURSIVE}: target port ${req.target.port} is one of ztunnel's own ports`;
@@ -581,6 +582,24 @@ export class Proxy {
     socket.resume();
     splice(socket, result.app, () => {});
   }
+}
+
+// Random trace ids come from a pooled buffer refilled 4 KiB at a time (one getrandom call per ~170 connections).
+const randomPool = Buffer.alloc(4096);
+let randomOffset = randomPool.length;
+function randomHex(n: number): string {
+  if (randomOffset + n > randomPool.length) {
+    randomFillSync(randomPool);
+    randomOffset = 0;
+  }
+  const out = randomPool.toString('hex', randomOffset, randomOffset + n);
+  randomOffset += n;
+  return out;
+}
+
+/** A fresh W3C `traceparent` (random trace and span ids, not sampled). */
+export function traceparent(): string {
+  return `00-${randomHex(16)}-${randomHex(8)}-00`;
 }
 
 function isLoopback(ip: string): boolean {

@@ -10,11 +10,17 @@ export interface Socks5Request {
   /** 'ipv4' | 'ipv6' | 'domain' */
   type: 'ipv4' | 'ipv6' | 'domain';
   port: number;
+  /**
+   * True when the client pipelined its request behind the greeting: the method reply is then corked on the socket,
+   * so the caller's reply (SOCKS5_SUCCESS) goes out in the same segment; the caller must `uncork()` after it.
+   */
+  corked?: boolean;
 }
 
 /** The success reply ztunnel sends: bound address 0.0.0.0:0. */
 export const SOCKS5_SUCCESS = Buffer.from([5, 0, 0, 1, 0, 0, 0, 0, 0, 0]);
 
+const METHOD_NO_AUTH = Buffer.from([5, 0]);
 const REPLY = { generalFailure: 1, commandNotSupported: 7, addressTypeNotSupported: 8 } as const;
 const failure = (code: number) => Buffer.from([5, code, 0, 1, 0, 0, 0, 0, 0, 0]);
 
@@ -47,6 +53,10 @@ class Reader {
     this.buf = this.buf.subarray(n);
     return out;
   }
+  /** Bytes already received and not yet taken. */
+  get buffered(): number {
+    return this.buf.length;
+  }
   release(): void {
     this.socket.off('data', this.onData);
     this.socket.off('end', this.onEnd);
@@ -70,7 +80,10 @@ export async function acceptSocks5(socket: Socket): Promise<Socks5Request> {
       socket.end(Buffer.from([5, 0xff]));
       throw new ZtunnelError(ZtunnelErrorCode.SOCKS5, 'socks5: the client offers no "no authentication" method');
     }
-    socket.write(Buffer.from([5, 0]));
+    // a pipelining client already sent its request: hold the method reply for the caller's reply (one segment)
+    const corked = r.buffered > 0;
+    if (corked) socket.cork();
+    socket.write(METHOD_NO_AUTH);
     const [v2, cmd, , atyp] = await r.take(4);
     if (v2 !== 5) throw new ZtunnelError(ZtunnelErrorCode.SOCKS5, `socks5: unsupported version ${v2}`);
     if (cmd !== 1) {
@@ -97,7 +110,7 @@ export async function acceptSocks5(socket: Socket): Promise<Socks5Request> {
       throw new ZtunnelError(ZtunnelErrorCode.SOCKS5, `socks5: address type ${atyp} is not supported`);
     }
     const port = (await r.take(2)).readUInt16BE(0);
-    return { host, type, port };
+    return { host, type, port, ...(corked ? { corked } : {}) };
   } finally {
     r.release();
   }

@@ -193,6 +193,7 @@ export async function build(config: ZtunnelConfig, deps: ZtunnelDeps): Promise<Z
       }
       if (!isIP(ip)) throw new ZtunnelError(ZtunnelErrorCode.SOCKS5, `socks5: cannot resolve ${req.host}`);
       s.write(SOCKS5_SUCCESS);
+      if (req.corked) s.uncork();
       await proxy.outbound(s, { ip: s.remoteAddress ?? '', port: s.remotePort ?? 0 }, { ip, port: req.port }, { socks5: true });
     } catch (err) {
       log.debug({ err: (err as Error).message, 'src.addr': s.remoteAddress }, 'socks5 request refused');

@@ -11,6 +11,7 @@ async function handshake(t: Test, bytes: Buffer[]): Promise<{ result: Socks5Requ
     try {
       const req = await acceptSocks5(s);
       s.write(SOCKS5_SUCCESS);
+      if (req.corked) s.uncork();
       s.on('data', (c) => (rest = Buffer.concat([rest, c])));
       s.resume();
       s.on('end', () => s.end());
@@ -36,15 +37,37 @@ async function handshake(t: Test, bytes: Buffer[]): Promise<{ result: Socks5Requ
 
 t.test('IPv4, IPv6 and domain CONNECT; early payload is kept', async (t) => {
   const v4 = await handshake(t, [Buffer.from([5, 1, 0]), Buffer.from([5, 1, 0, 1, 10, 0, 0, 1, 0x1f, 0x90]), Buffer.from('early')]);
-  t.same(v4.result, { host: '10.0.0.1', type: 'ipv4', port: 8080 });
+  // the client wrote its request before reading the method reply: the reply is corked until SOCKS5_SUCCESS
+  t.same(v4.result, { host: '10.0.0.1', type: 'ipv4', port: 8080, corked: true });
   t.same([...v4.replies.subarray(0, 2)], [5, 0]);
   t.same(v4.replies.subarray(2), SOCKS5_SUCCESS);
   t.equal(v4.rest.toString(), 'early');
   const v6 = Buffer.from([5, 1, 0, 4, ...Buffer.from('20010db8000000000000000000000001', 'hex'), 0, 80]);
-  t.same((await handshake(t, [Buffer.from([5, 2, 2, 0]), v6])).result, { host: '2001:db8::1', type: 'ipv6', port: 80 });
+  t.same((await handshake(t, [Buffer.from([5, 2, 2, 0]), v6])).result, { host: '2001:db8::1', type: 'ipv6', port: 80, corked: true });
   const name = Buffer.from('echo.default.svc.cluster.local');
   const dom = Buffer.concat([Buffer.from([5, 1, 0, 5, 1, 0, 3, name.length]), name, Buffer.from([0, 80])]);
-  t.same((await handshake(t, [dom])).result, { host: 'echo.default.svc.cluster.local', type: 'domain', port: 80 });
+  t.same((await handshake(t, [dom])).result, { host: 'echo.default.svc.cluster.local', type: 'domain', port: 80, corked: true });
+});
+
+t.test('a client that waits for the method reply gets it at once (nothing corked)', async (t) => {
+  let resolveResult!: (v: Socks5Request) => void;
+  const result = new Promise<Socks5Request>((r) => (resolveResult = r));
+  const server = net.createServer(async (s) => {
+    s.on('error', () => {});
+    const req = await acceptSocks5(s);
+    s.end(SOCKS5_SUCCESS);
+    resolveResult(req);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.teardown(() => server.close());
+  const c = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
+  c.on('error', () => {});
+  c.write(Buffer.from([5, 1, 0]));
+  const method = await new Promise<Buffer>((r) => c.once('data', r));
+  t.same([...method], [5, 0]);
+  c.write(Buffer.from([5, 1, 0, 1, 10, 0, 0, 1, 0, 80]));
+  t.same(await result, { host: '10.0.0.1', type: 'ipv4', port: 80 });
+  c.destroy();
 });
 
 t.test('refusals: auth required, BIND, bad address type, bad version, early close', async (t) => {
