@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Floor measurements for the HBONE benchmark: the same work with no amesh code (bare node:tls, bare node:http2) next
 // to @amesh/hbone, client and server in ONE process, so "CPU per operation" counts both ends.
-// Usage: node benchmarks/hbone/floor.mjs [--only=tls,h2,hbone] [--seconds S] [--concurrency C]
+// Usage: node benchmarks/hbone/floor.mjs [--only=tls,h2cold,h2warm,hbonecold,hbonewarm] [--seconds=S] [--concurrency=C] [--repeat=N]
 import net from 'node:net';
 import tls from 'node:tls';
 import http2 from 'node:http2';
@@ -13,7 +13,8 @@ const arg = (name, dflt) => {
 };
 const SECS = Number(arg('seconds', argv.includes('--smoke') ? '0.3' : '3'));
 const C = Number(arg('concurrency', '1'));
-const only = arg('only', 'tls,h2,hbone').split(',');
+const only = arg('only', 'tls,h2cold,h2warm,hbonecold,hbonewarm').split(',');
+const REPEAT = Number(arg('repeat', '1'));
 
 const { createTestCa } = await import('@amesh/spiffe/testing');
 const { HbonePool, HboneServer } = await import('@amesh/hbone');
@@ -79,8 +80,8 @@ if (only.includes('tls')) {
 
 // ---- bare node:http2 CONNECT over the same TLS (server connects to the echo backend before 200)
 const H2 = { enablePush: false, initialWindowSize: 4 << 20, maxFrameSize: 1 << 20 };
-if (only.includes('h2')) {
-  const srv = http2.createSecureServer({ ...ctx(server), requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.3', settings: H2 });
+if (only.includes('h2cold') || only.includes('h2warm')) {
+  const srv = http2.createSecureServer({ ...ctx(server), requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.3', settings: H2, streamResetBurst: 2 ** 31, streamResetRate: 2 ** 31 });
   srv.on('stream', (st) => {
     const up = net.connect({ port: echoPort, host: '127.0.0.1', noDelay: true }, () => {
       st.respond({ ':status': 200 });
@@ -92,7 +93,7 @@ if (only.includes('h2')) {
   srv.on('session', (s) => s.setLocalWindowSize(16 << 20));
   await new Promise((r) => srv.listen(0, '127.0.0.1', r));
   const port = srv.address().port;
-  await loop('bare node:http2 cold (TLS+h2+CONNECT+1 B echo)', () =>
+  if (only.includes('h2cold')) await loop('bare node:http2 cold (TLS+h2+CONNECT+1 B echo)', () =>
     new Promise((resolve, reject) => {
       const sess = http2.connect(`https://127.0.0.1:${port}`, {
         createConnection: () => tls.connect({ host: '127.0.0.1', port, secureContext: clientCtx, servername: '', ALPNProtocols: ['h2'], checkServerIdentity: () => undefined }),
@@ -115,7 +116,7 @@ if (only.includes('h2')) {
     createConnection: () => tls.connect({ host: '127.0.0.1', port, secureContext: clientCtx, servername: '', ALPNProtocols: ['h2'], checkServerIdentity: () => undefined }),
     settings: H2,
   });
-  await loop('bare node:http2 warm stream (CONNECT+1 B echo)', () =>
+  for (let r = 0; r < REPEAT && only.includes('h2warm'); r++) await loop('bare node:http2 warm stream (CONNECT+1 B echo)', () =>
     new Promise((resolve, reject) => {
       const st = sess.request({ ':method': 'CONNECT', ':authority': `127.0.0.1:${echoPort}` });
       st.once('response', () => {
@@ -133,7 +134,7 @@ if (only.includes('h2')) {
 }
 
 // ---- @amesh/hbone
-if (only.includes('hbone')) {
+if (only.includes('hbonecold') || only.includes('hbonewarm')) {
   const hs = new HboneServer({
     identity: () => server,
     handler: (tun) => {
@@ -148,7 +149,7 @@ if (only.includes('hbone')) {
   });
   const a = await hs.listen({ host: '127.0.0.1', port: 0 });
   const req = { source: client, destination: { address: '127.0.0.1', port: a.port }, expectedIdentities: [server.id], authority: `127.0.0.1:${echoPort}` };
-  await loop('hbone cold (new pool: TLS+h2+CONNECT+1 B echo)', async () => {
+  if (only.includes('hbonecold')) await loop('hbone cold (new pool: TLS+h2+CONNECT+1 B echo)', async () => {
     const pool = new HbonePool();
     const { stream } = await pool.connect(req);
     await new Promise((r) => {
@@ -159,7 +160,7 @@ if (only.includes('hbone')) {
   });
   const pool = new HbonePool();
   let errors = 0;
-  await loop('hbone warm stream (CONNECT+1 B echo)', async () => {
+  for (let r = 0; r < REPEAT && only.includes('hbonewarm'); r++) await loop('hbone warm stream (CONNECT+1 B echo)', async () => {
     try {
       const { stream } = await pool.connect(req);
       await new Promise((r) => {

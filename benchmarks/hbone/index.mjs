@@ -6,6 +6,8 @@
 // Usage: node benchmarks/hbone/index.mjs [--smoke] [--reps N] [--seconds S] [--stream-window B] [--conn-window B]
 import { fork } from 'node:child_process';
 import net from 'node:net';
+import tls from 'node:tls';
+import http2 from 'node:http2';
 import { readFileSync } from 'node:fs';
 
 const argv = process.argv.slice(2);
@@ -16,6 +18,9 @@ const flag = (name, dflt) => {
 const role = argv.find((a) => a.startsWith('--role='))?.slice(7);
 const SMOKE = argv.includes('--smoke');
 const CORK = argv.includes('--cork');
+// --impl=bare: the two proxies use bare node:tls + node:http2 with the same settings and no amesh code at all
+// (the floor this library sits on); default --impl=hbone
+const BARE = argv.includes('--impl=bare');
 const h2 = {};
 if (flag('stream-window')) h2.streamWindow = flag('stream-window');
 if (flag('conn-window')) h2.connectionWindow = flag('conn-window');
@@ -84,7 +89,88 @@ async function backend() {
   srv.listen(0, '127.0.0.1', () => process.send({ port: srv.address().port }));
 }
 
+const H2_BARE = () => ({
+  enablePush: false,
+  initialWindowSize: h2.streamWindow ?? 4 * 1024 * 1024,
+  maxFrameSize: h2.maxFrameSize ?? 1024 * 1024,
+});
+const pemCtx = (p) => ({ key: p.key, cert: p.certChainPem, ca: p.trustBundlePem, minVersion: 'TLSv1.3' });
+
+async function bareServerProxy(msg) {
+  const srv = http2.createSecureServer({
+    ...pemCtx(msg.server),
+    requestCert: true,
+    rejectUnauthorized: true,
+    ALPNProtocols: ['h2'],
+    noDelay: true,
+    settings: { ...H2_BARE(), maxConcurrentStreams: 200 },
+    // as @amesh/hbone: nghttp2's rapid-reset limit would kill the connection during B7
+    streamResetBurst: 2 ** 31,
+    streamResetRate: 2 ** 31,
+  });
+  srv.on('session', (sess) => sess.setLocalWindowSize(h2.connectionWindow ?? 16 * 1024 * 1024));
+  srv.on('stream', (st, headers) => {
+    st.on('error', () => {});
+    const port = Number(headers[':authority'].split(':').pop());
+    if (port === 9) {
+      st.respond({ ':status': 200 }, { endStream: false });
+      st.resume();
+      return;
+    }
+    const up = net.connect({ host: '127.0.0.1', port: msg.backendPort, noDelay: true, allowHalfOpen: true });
+    up.once('connect', () => {
+      st.respond({ ':status': 200 }, { endStream: false });
+      splice(st, up);
+    });
+    up.once('error', () => st.respond({ ':status': 503 }, { endStream: true }));
+  });
+  srv.listen(0, '127.0.0.1', () => process.send({ port: srv.address().port }));
+}
+
+/** A bare node:http2 client session with the benchmark's settings (no pooling logic, no identity check). */
+function bareSession(p, hbonePort, ctx) {
+  const sess = http2.connect(`https://127.0.0.1:${hbonePort}`, {
+    createConnection: () =>
+      tls.connect({ host: '127.0.0.1', port: hbonePort, secureContext: ctx, servername: '', ALPNProtocols: ['h2'], noDelay: true, checkServerIdentity: () => undefined }),
+    settings: H2_BARE(),
+  });
+  sess.on('connect', () => sess.setLocalWindowSize(h2.connectionWindow ?? 16 * 1024 * 1024));
+  sess.on('error', () => {});
+  return sess;
+}
+
+function bareConnect(sess, authority) {
+  return new Promise((resolve, reject) => {
+    const st = sess.request({ ':method': 'CONNECT', ':authority': authority }, { endStream: false });
+    st.once('response', (h) => (h[':status'] === 200 ? resolve(st) : reject(new Error(`status ${h[':status']}`))));
+    st.once('error', reject);
+  });
+}
+
+async function bareClientProxy(msg) {
+  const ctx = tls.createSecureContext(pemCtx(msg.client));
+  const sessions = [];
+  let next = 0;
+  const srv = net.createServer({ noDelay: true, allowHalfOpen: true }, async (s) => {
+    s.on('error', () => {});
+    s.pause();
+    try {
+      // --bare-conns N: round-robin over N connections (default 1)
+      const i = next++ % (flag('bare-conns') || 1);
+      if (!sessions[i] || sessions[i].closed || sessions[i].destroyed) sessions[i] = bareSession(msg.client, msg.hbonePort, ctx);
+      const sess = sessions[i];
+      const st = await bareConnect(sess, `127.0.0.1:${msg.backendPort}`);
+      splice(s, st);
+    } catch (err) {
+      process.stderr.write(`bare client proxy: ${err.message}\n`);
+      s.destroy();
+    }
+  });
+  srv.listen(0, '127.0.0.1', () => process.send({ port: srv.address().port }));
+}
+
 async function serverProxy(msg) {
+  if (BARE) return bareServerProxy(msg);
   const { HboneServer } = await import('@amesh/hbone');
   const { Svid } = await import('@amesh/spiffe');
   const svid = new Svid(msg.server);
@@ -110,6 +196,7 @@ async function serverProxy(msg) {
 }
 
 async function clientProxy(msg) {
+  if (BARE) return bareClientProxy(msg);
   const { HbonePool } = await import('@amesh/hbone');
   const { Svid } = await import('@amesh/spiffe');
   const source = new Svid(msg.client);
@@ -243,18 +330,28 @@ async function coldRate(HbonePool, ids, hbonePort, backendPort, seconds, concurr
   const worker = async () => {
     while (Date.now() < until) {
       const t0 = process.hrtime.bigint();
-      const pool = new HbonePool({ h2 });
-      const { stream } = await pool.connect({
-        source: ids.client,
-        destination: { address: '127.0.0.1', port: hbonePort },
-        expectedIdentities: [ids.serverId.id],
-        authority: `127.0.0.1:${backendPort}`,
-      });
-      await new Promise((resolve) => {
-        stream.once('data', resolve);
-        stream.write('E');
-      });
-      pool.destroy();
+      if (BARE) {
+        const sess = bareSession(null, hbonePort, ids.bareCtx);
+        const st = await bareConnect(sess, `127.0.0.1:${backendPort}`);
+        await new Promise((resolve) => {
+          st.once('data', resolve);
+          st.write('E');
+        });
+        sess.destroy();
+      } else {
+        const pool = new HbonePool({ h2 });
+        const { stream } = await pool.connect({
+          source: ids.client,
+          destination: { address: '127.0.0.1', port: hbonePort },
+          expectedIdentities: [ids.serverId.id],
+          authority: `127.0.0.1:${backendPort}`,
+        });
+        await new Promise((resolve) => {
+          stream.once('data', resolve);
+          stream.write('E');
+        });
+        pool.destroy();
+      }
       lat.push(Number(process.hrtime.bigint() - t0) / 1000);
       n++;
     }
@@ -312,7 +409,7 @@ async function main() {
   process.on('exit', stop);
 
   const out = (line) => process.stdout.write(`${line}\n`);
-  out(`node ${process.version}, openssl ${process.versions.openssl}, ${REPS} reps × ${SECS}s, h2 ${JSON.stringify(h2)}`);
+  out(`node ${process.version}, openssl ${process.versions.openssl}, ${REPS} reps × ${SECS}s, h2 ${JSON.stringify(h2)}${BARE ? ', --impl=bare: bare node:tls + node:http2 proxies (no amesh code)' : ''}`);
   out(`load average at start: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} (2 vCPU)`);
   out('topology: loadgen → client proxy (HbonePool) → HBONE → server proxy (HboneServer) → backend; direct: loadgen → backend');
 
@@ -398,7 +495,7 @@ async function main() {
   await pair('B7 setup p50 µs c=1', (p) => connRate(p, SECS, 1), (x) => x.p50, false);
   }
 
-  const ids = { client, serverId };
+  const ids = { client, serverId, bareCtx: tls.createSecureContext(pemCtx(pem(client))) };
   for (const c of want('b8') ? [1, 8] : []) {
     const r = [];
     const d = [];
