@@ -1,17 +1,27 @@
 #!/usr/bin/env node
 // B10 (shared/reference/performance-anchors.md): AuthorizationPolicy decisions per second, single thread.
 //   - l4 and l7 modes with 10, 1,000 and 10,000 policies spread over 100 namespaces (realistic selectors: a handful
-//     apply to each destination), a pool of 1,024 varied requests;
+//     apply to each destination), each measured three ways so the decision cache cannot hide anything:
+//       * "no cache": decisionCacheSize 0, a pool of 1,024 varied requests (indexing + compiled matchers only);
+//       * "cache, cold": the default cache, 131,072 all-distinct requests (every source IP differs): every decision
+//         misses, so this is the uncached path plus the cost of keying and inserting;
+//       * "cache, node mix": the default cache, a node's connection mix: 300 source pods (principal + IP, 4 service
+//         accounts over 100 namespaces) each calling 4 of 50 destination workloads on the node (1-2 ports each;
+//         l7 adds method, path and the x-tenant header), plus 5% of requests from never-seen pods (new IPs).
+//         The measured hit rate is printed next to it;
 //   - upstream ztunnel's own bench shape (benches/throughput.rs `rbac`): 10,000 GLOBAL DENY policies × 10 rules
 //     (namespace/principal prefix/suffix/exact, src/dst CIDR 198.51.100.0/24, port 0), none matching, plaintext
 //     127.0.0.1 → 127.0.0.2:12345; run through the l4 engine (as AuthorizationPolicies) and the wire evaluator
 //     (as istio.security.Authorization, exactly ztunnel's structure); plus a variant whose 10,000 bodies all differ;
 //   - compile time for 10,000 policies (validation + compile, and compile alone).
-// Usage: node benchmarks/rbac/index.mjs [--smoke] [--json]   (imports the BUILT @amesh/rbac: npx tsc -b packages/rbac)
+// Usage: node benchmarks/rbac/index.mjs [--smoke] [--json] [--only <text in a case name>]   (imports the BUILT @amesh/rbac: npx tsc -b packages/rbac)
 import { createAuthorizer, loadPolicies, WireAuthorizer, emptyMatch } from '@amesh/rbac';
 
 const smoke = process.argv.includes('--smoke');
 const asJson = process.argv.includes('--json');
+const onlyAt = process.argv.indexOf('--only');
+const only = onlyAt > 0 ? process.argv[onlyAt + 1] : null; // run only the cases whose name contains this text
+const want = (name) => only === null || name.includes(only);
 const SECONDS = smoke ? 0.05 : 2;
 const results = [];
 
@@ -67,6 +77,38 @@ function requests(l7) {
   });
 }
 
+/** 131,072 all-distinct requests: the pool's shapes, every one with its own source IP (so no two share a cache key). */
+function distinctRequests(l7) {
+  const pool = requests(l7);
+  return Array.from({ length: 131072 }, (_x, i) => {
+    const q = pool[i & 1023];
+    return { ...q, source: { ...q.source, ip: `10.${128 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}` } };
+  });
+}
+
+/** A node's connection mix (see the header): 65,536 requests drawn from 300 sources × their 4 dependencies. */
+function nodeMix(l7) {
+  const r = rng(7);
+  const pick = (xs) => xs[Math.floor(r() * xs.length)];
+  const ports = ['8080', '9090', '80'];
+  const dests = Array.from({ length: 50 }, (_x, i) => {
+    const ps = [Number(pick(ports))];
+    if (r() < 0.5) ps.push(Number(pick(ports)));
+    return { namespace: `ns-${Math.floor(r() * NS)}`, labels: { app: `app-${Math.floor(r() * APPS)}`, version: 'v1' }, ip: `10.0.${i}.2`, ports: ps };
+  });
+  const sources = Array.from({ length: 300 }, (_x, i) => ({ principal: `cluster.local/ns/ns-${Math.floor(r() * NS)}/sa/${pick(['frontend', 'api', 'batch', 'app-1'])}`, ip: `10.1.${i >> 8}.${i & 255}`, deps: [pick(dests), pick(dests), pick(dests), pick(dests)] }));
+  const paths = ['/api/items?x=1', '/v1/items', '/x/health', '/api/orders'];
+  let fresh = 0;
+  return Array.from({ length: 65536 }, () => {
+    const s = pick(sources);
+    const d = pick(s.deps);
+    const ip = r() < 0.05 ? `10.2.${(fresh >> 8) & 255}.${fresh++ & 255}` : s.ip;
+    const req = { destination: { namespace: d.namespace, labels: d.labels, ip: d.ip, port: pick(d.ports) }, source: { principal: s.principal, ip } };
+    if (l7) req.http = { method: pick(['GET', 'POST']), path: pick(paths), host: 'svc.ns.svc.cluster.local:8080', headers: { 'x-tenant': `tenant-${Math.floor(r() * 10)}`, 'user-agent': 'bench' } };
+    return req;
+  });
+}
+
 /** Runs fn(i) in batches for `SECONDS`; returns decisions/s, and p99 of single-decision latency from a sample. */
 function measure(fn) {
   globalThis.gc?.(); // start clean: compile garbage must not be collected inside the window (run with --expose-gc)
@@ -116,14 +158,42 @@ function report(name, target, m, extra = {}) {
 }
 
 // ---- l4 / l7 at 10, 1,000, 10,000 policies ----------------------------------------------------------------------
+const hitRate = (a, before) => {
+  const x = a.cacheStats();
+  const hits = x.hits - before.hits;
+  const all = hits + (x.misses - before.misses) + (x.uncached - before.uncached);
+  return all === 0 ? 0 : hits / all;
+};
 for (const mode of ['l4', 'l7']) {
-  const reqs = requests(mode === 'l7');
+  const l7 = mode === 'l7';
+  const reqs = requests(l7);
+  let distinct = null;
+  let mix = null;
   for (const n of [10, 1000, 10000]) {
-    const a = createAuthorizer(realisticPolicies(n, mode === 'l7'), { mode });
-    const m = measure((i) => a.evaluate(reqs[i & 1023]));
+    const base = `${mode} ${n.toLocaleString('en-US')} policies / 100 namespaces`;
     const target = n === 1000 ? (mode === 'l4' ? 'target ≥1,000,000/s' : 'target ≥300,000/s') : '';
-    const allowed = reqs.filter((q) => a.evaluate(q).decision === 'ALLOW').length;
-    report(`${mode} ${n.toLocaleString('en-US')} policies / 100 namespaces`, target, m, { note: `${Math.round((100 * allowed) / reqs.length)}% of requests allowed` });
+    const policies = realisticPolicies(n, l7);
+    if (want(`${base}, no cache`)) {
+      const a = createAuthorizer(policies, { mode, decisionCacheSize: 0 });
+      const m = measure((i) => a.evaluate(reqs[i & 1023]));
+      const allowed = reqs.filter((q) => a.evaluate(q).decision === 'ALLOW').length;
+      report(`${base}, no cache`, target, m, { note: `${Math.round((100 * allowed) / reqs.length)}% of requests allowed` });
+    }
+    if (want(`${base}, cache, cold`)) {
+      distinct ??= distinctRequests(l7);
+      const a = createAuthorizer(policies, { mode });
+      const s0 = a.cacheStats();
+      const m = measure((i) => a.evaluate(distinct[i & 131071]));
+      report(`${base}, cache, cold`, target, m, { hitRate: hitRate(a, s0), note: `all-distinct requests, cache hit rate ${(100 * hitRate(a, s0)).toFixed(1)}%` });
+    }
+    if (want(`${base}, cache, node mix`)) {
+      mix ??= nodeMix(l7);
+      const a = createAuthorizer(policies, { mode });
+      const s0 = a.cacheStats();
+      const m = measure((i) => a.evaluate(mix[i & 65535]));
+      const allowed = mix.slice(0, 4096).filter((q) => a.evaluate(q).decision === 'ALLOW').length;
+      report(`${base}, cache, node mix`, target, m, { hitRate: hitRate(a, s0), note: `cache hit rate ${(100 * hitRate(a, s0)).toFixed(1)}%, ${Math.round((100 * allowed) / 4096)}% allowed` });
+    }
   }
 }
 
@@ -144,6 +214,7 @@ function ztunnelShapePolicies(distinct) {
 }
 const zReq = { destination: { namespace: 'default', labels: {}, ip: '127.0.0.2', port: 12345 }, source: { principal: null, ip: '127.0.0.1' } };
 for (const distinct of [false, true]) {
+  if (!want(`l4 engine, 10k global DENY × 10 rules${distinct ? ' (all bodies differ)' : ''}`)) continue;
   const a = createAuthorizer(ztunnelShapePolicies(distinct), { mode: 'l4' });
   const m = measure(() => a.evaluate(zReq));
   if (a.evaluate(zReq).decision !== 'ALLOW') throw new Error('ztunnel shape must not match');
@@ -161,6 +232,7 @@ function ztunnelShapeWire(distinct) {
 const conn = { srcIdentity: null, srcIp: '127.0.0.1', dstIp: '127.0.0.2', dstPort: 12345 };
 const wl = { namespace: 'default', authorizationPolicies: [] };
 for (const distinct of [false, true]) {
+  if (!want(`wire (ztunnel algebra), 10k global DENY × 10 rules${distinct ? ' (all differ)' : ''}`)) continue;
   const w = new WireAuthorizer(ztunnelShapeWire(distinct));
   const m = measure(() => w.check(conn, wl));
   report(`wire (ztunnel algebra), 10k global DENY × 10 rules${distinct ? ' (all differ)' : ''}`, distinct ? '' : 'target ≥10,000/s', m);
@@ -168,6 +240,7 @@ for (const distinct of [false, true]) {
 
 // ---- compile time -----------------------------------------------------------------------------------------------
 for (const mode of ['l4', 'l7']) {
+  if (!want(`compile 10,000 policies (${mode})`)) continue;
   const raw = realisticPolicies(10000, mode === 'l7');
   globalThis.gc?.();
   const c0 = process.cpuUsage();
@@ -181,7 +254,7 @@ for (const mode of ['l4', 'l7']) {
   results.push(row);
   if (!asJson) process.stdout.write(`${row.name.padEnd(58)} validate ${row.validateMs} ms + compile ${row.compileMs} ms = ${row.totalMs} ms wall (${row.cpuMs} ms cpu)  ${row.target}\n`);
 }
-{
+if (want('compile 10,000 × 10-rule DENY policies, all differ (l4)')) {
   const raw = ztunnelShapePolicies(true);
   const t0 = performance.now();
   createAuthorizer(raw, { mode: 'l4' });

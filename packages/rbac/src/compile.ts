@@ -10,11 +10,31 @@ import type { RequestContext } from './request.js';
 
 export type Engine = 'l4' | 'l7';
 
+/**
+ * Request attributes a predicate reads (bit set). The decision cache keys a decision on exactly the attributes the
+ * applicable policies read, so every predicate must declare what its test looks at.
+ */
+export const READ_ID = 1; // source.principal (identity, its namespace, service account, trust domain)
+export const READ_SRC_IP = 2; // source.ip
+export const READ_REMOTE_IP = 4; // source.remoteIp (defaults to source.ip, so both)
+export const READ_DST_IP = 8; // destination.ip
+export const READ_PORT = 16; // destination.port
+export const READ_METHOD = 32; // http.method
+export const READ_PATH = 64; // http.path (normalised)
+export const READ_HOST = 128; // http.host (lower-cased)
+export const READ_HEADER = 256; // one header, named by Pred.header
+export const READ_JWT = 512; // http.jwt (not cacheable: claims are arbitrary values)
+export const READ_SNI = 1024; // connection.sni
+
 export interface Pred {
   readonly path: string;
   readonly test: (ctx: RequestContext) => boolean;
   /** True when the predicate is false for every request without a peer identity (used to skip groups for plaintext). */
   readonly needsId: boolean;
+  /** The request attributes `test` reads (READ_* bits). */
+  readonly reads: number;
+  /** The lower-case header name `test` reads when `reads` has READ_HEADER, else null. */
+  readonly header: string | null;
 }
 export interface Clause {
   readonly path: string;
@@ -102,8 +122,23 @@ function namespaceTestsL4(values: readonly string[]): ValueTest[] {
 /** L7 namespaces: regex `.*\/ns\/<value, * → .*>\/.*` on the principal (a glob). */
 function namespaceTestsL7(values: readonly string[]): ValueTest[] {
   const re = new RegExp(`^(?:${values.map((v) => `.*/ns/${v.split('*').map(escapeRegExp).join('.*')}/.*`).join('|')})$`);
-  return [(ctx) => ctx.identity !== null && re.test(ctx.identity.principal)];
+  if (values.some((v) => v.includes('*'))) return [(ctx) => ctx.identity !== null && re.test(ctx.identity.principal)];
+  // Without globs the regex holds exactly when the principal contains `/ns/<value>/` and no line terminator (which
+  // `.` does not match); only principals with one need the regex.
+  const needles = values.map((v) => `/ns/${v}/`);
+  return [
+    (ctx) => {
+      const id = ctx.identity;
+      if (id === null) return false;
+      const p = id.principal;
+      for (let i = 0; i < needles.length; i++) {
+        if (p.includes(needles[i]!)) return LINE_TERMINATOR.test(p) ? re.test(p) : true;
+      }
+      return false;
+    },
+  ];
 }
+const LINE_TERMINATOR = /[\n\r\u2028\u2029]/;
 
 function serviceAccountTests(values: readonly string[], policyNs: string, engine: Engine): ValueTest[] {
   const sas = values.map((v) => {
@@ -292,9 +327,37 @@ function whenTestsL4(key: string, values: readonly string[], opts: CompileOption
   }
 }
 
-function field(path: string, tests: ValueTest[], negate: boolean, needsId = false): Pred {
+function field(path: string, tests: ValueTest[], negate: boolean, needsId: boolean, reads: number, header: string | null = null): Pred {
   const t = anyOf(tests);
-  return { path, test: negate ? (ctx) => !t(ctx) : t, needsId: needsId && !negate };
+  return { path, test: negate ? (ctx) => !t(ctx) : t, needsId: needsId && !negate, reads, header };
+}
+
+/** What the value tests of a `when` key read (mirrors whenTestsL4 / whenTestsL7). */
+function whenReads(key: string, engine: Engine): { reads: number; header: string | null } {
+  const r = (reads: number, header: string | null = null) => ({ reads, header });
+  switch (key) {
+    case 'source.ip':
+      return r(READ_SRC_IP);
+    case 'destination.ip':
+      return r(READ_DST_IP);
+    case 'destination.port':
+      return r(READ_PORT);
+  }
+  if (engine === 'l4') return r(READ_ID); // source.namespace, or a principal key
+  switch (key) {
+    case 'remote.ip':
+      return r(READ_REMOTE_IP);
+    case 'source.namespace':
+    case 'source.principal':
+    case 'source.serviceAccount':
+    case 'source.trustDomain':
+      return r(READ_ID);
+    case 'connection.sni':
+      return r(READ_SNI);
+  }
+  if (key.startsWith('request.auth.')) return r(READ_JWT);
+  if (key.startsWith('request.headers')) return r(READ_HEADER, (parseHeaderKey(key) ?? '').toLowerCase());
+  return r(0); // experimental.envoy.filters.*: constant
 }
 
 /** True when none of the values can match the empty string (so a plaintext request, namespace '', never matches). */
@@ -306,24 +369,24 @@ function sourcePreds(s: Source, path: string, policy: Policy, opts: CompileOptio
   const td = opts.trustDomain;
   const at = (f: string) => `${path}.${f}`;
   // Positive fields first, then negative ones (the order explain() reports the first failure in).
-  if (s.principals.length) out.push(field(at('principals'), principalTests(s.principals, td), false, true));
-  if (s.namespaces.length) out.push(field(at('namespaces'), l4 ? namespaceTestsL4(s.namespaces) : namespaceTestsL7(s.namespaces), false, !l4 || noneMatchEmpty(s.namespaces)));
-  if (s.serviceAccounts.length) out.push(field(at('serviceAccounts'), serviceAccountTests(s.serviceAccounts, policy.namespace, opts.engine), false, true));
-  if (s.ipBlocks.length) out.push(field(at('ipBlocks'), cidrTests(s.ipBlocks, (c) => c.srcIp), false));
+  if (s.principals.length) out.push(field(at('principals'), principalTests(s.principals, td), false, true, READ_ID));
+  if (s.namespaces.length) out.push(field(at('namespaces'), l4 ? namespaceTestsL4(s.namespaces) : namespaceTestsL7(s.namespaces), false, !l4 || noneMatchEmpty(s.namespaces), READ_ID));
+  if (s.serviceAccounts.length) out.push(field(at('serviceAccounts'), serviceAccountTests(s.serviceAccounts, policy.namespace, opts.engine), false, true, READ_ID));
+  if (s.ipBlocks.length) out.push(field(at('ipBlocks'), cidrTests(s.ipBlocks, (c) => c.srcIp), false, false, READ_SRC_IP));
   if (!l4) {
     // HTTP-only and trust-domain fields are removed at L4 (A5.1).
-    if (s.remoteIpBlocks.length) out.push(field(at('remoteIpBlocks'), cidrTests(s.remoteIpBlocks, (c) => c.remoteIp), false));
-    if (s.requestPrincipals.length) out.push(field(at('requestPrincipals'), requestPrincipalTests(s.requestPrincipals), false));
-    if (s.trustDomains.length) out.push(field(at('trustDomains'), trustDomainTests(s.trustDomains), false, true));
+    if (s.remoteIpBlocks.length) out.push(field(at('remoteIpBlocks'), cidrTests(s.remoteIpBlocks, (c) => c.remoteIp), false, false, READ_REMOTE_IP));
+    if (s.requestPrincipals.length) out.push(field(at('requestPrincipals'), requestPrincipalTests(s.requestPrincipals), false, false, READ_JWT));
+    if (s.trustDomains.length) out.push(field(at('trustDomains'), trustDomainTests(s.trustDomains), false, true, READ_ID));
   }
-  if (s.notPrincipals.length) out.push(field(at('notPrincipals'), principalTests(s.notPrincipals, td), true));
-  if (s.notNamespaces.length) out.push(field(at('notNamespaces'), l4 ? namespaceTestsL4(s.notNamespaces) : namespaceTestsL7(s.notNamespaces), true));
-  if (s.notServiceAccounts.length) out.push(field(at('notServiceAccounts'), serviceAccountTests(s.notServiceAccounts, policy.namespace, opts.engine), true));
-  if (s.notIpBlocks.length) out.push(field(at('notIpBlocks'), cidrTests(s.notIpBlocks, (c) => c.srcIp), true));
+  if (s.notPrincipals.length) out.push(field(at('notPrincipals'), principalTests(s.notPrincipals, td), true, false, READ_ID));
+  if (s.notNamespaces.length) out.push(field(at('notNamespaces'), l4 ? namespaceTestsL4(s.notNamespaces) : namespaceTestsL7(s.notNamespaces), true, false, READ_ID));
+  if (s.notServiceAccounts.length) out.push(field(at('notServiceAccounts'), serviceAccountTests(s.notServiceAccounts, policy.namespace, opts.engine), true, false, READ_ID));
+  if (s.notIpBlocks.length) out.push(field(at('notIpBlocks'), cidrTests(s.notIpBlocks, (c) => c.srcIp), true, false, READ_SRC_IP));
   if (!l4) {
-    if (s.notRemoteIpBlocks.length) out.push(field(at('notRemoteIpBlocks'), cidrTests(s.notRemoteIpBlocks, (c) => c.remoteIp), true));
-    if (s.notRequestPrincipals.length) out.push(field(at('notRequestPrincipals'), requestPrincipalTests(s.notRequestPrincipals), true));
-    if (s.notTrustDomains.length) out.push(field(at('notTrustDomains'), trustDomainTests(s.notTrustDomains), true));
+    if (s.notRemoteIpBlocks.length) out.push(field(at('notRemoteIpBlocks'), cidrTests(s.notRemoteIpBlocks, (c) => c.remoteIp), true, false, READ_REMOTE_IP));
+    if (s.notRequestPrincipals.length) out.push(field(at('notRequestPrincipals'), requestPrincipalTests(s.notRequestPrincipals), true, false, READ_JWT));
+    if (s.notTrustDomains.length) out.push(field(at('notTrustDomains'), trustDomainTests(s.notTrustDomains), true, false, READ_ID));
   }
   return out;
 }
@@ -331,19 +394,19 @@ function sourcePreds(s: Source, path: string, policy: Policy, opts: CompileOptio
 function operationPreds(o: Operation, path: string, opts: CompileOptions): Pred[] {
   const out: Pred[] = [];
   const l4 = opts.engine === 'l4';
-  const add = (f: keyof Operation, tests: () => ValueTest[], neg: boolean) => {
+  const add = (f: keyof Operation, tests: () => ValueTest[], neg: boolean, reads: number) => {
     if (o[f].length === 0) return;
     if (l4 && f !== 'ports' && f !== 'notPorts') return; // removed at L4 (A5.1)
-    out.push(field(`${path}.${f}`, tests(), neg));
+    out.push(field(`${path}.${f}`, tests(), neg, false, reads));
   };
-  add('ports', () => portTests(o.ports), false);
-  add('notPorts', () => portTests(o.notPorts), true);
-  add('hosts', () => stringTests(o.hosts, (c) => c.host, true), false);
-  add('notHosts', () => stringTests(o.notHosts, (c) => c.host, true), true);
-  add('methods', () => stringTests(o.methods, (c) => c.method), false);
-  add('notMethods', () => stringTests(o.notMethods, (c) => c.method), true);
-  add('paths', () => pathTests(o.paths), false);
-  add('notPaths', () => pathTests(o.notPaths), true);
+  add('ports', () => portTests(o.ports), false, READ_PORT);
+  add('notPorts', () => portTests(o.notPorts), true, READ_PORT);
+  add('hosts', () => stringTests(o.hosts, (c) => c.host, true), false, READ_HOST);
+  add('notHosts', () => stringTests(o.notHosts, (c) => c.host, true), true, READ_HOST);
+  add('methods', () => stringTests(o.methods, (c) => c.method), false, READ_METHOD);
+  add('notMethods', () => stringTests(o.notMethods, (c) => c.method), true, READ_METHOD);
+  add('paths', () => pathTests(o.paths), false, READ_PATH);
+  add('notPaths', () => pathTests(o.notPaths), true, READ_PATH);
   return out;
 }
 
@@ -352,8 +415,9 @@ function conditionPreds(w: Condition, path: string, policy: Policy, opts: Compil
   const get = (vs: readonly string[]) => (opts.engine === 'l4' ? whenTestsL4(w.key, vs, opts) : whenTestsL7(w.key, vs, policy, opts));
   const out: Pred[] = [];
   const needsId = ['source.principal', 'source.serviceAccount', 'source.trustDomain'].includes(w.key) || (w.key === 'source.namespace' && (opts.engine === 'l7' || noneMatchEmpty(w.values)));
-  if (w.values.length) out.push(field(`${path}.values`, get(w.values), false, needsId));
-  if (w.notValues.length) out.push(field(`${path}.notValues`, get(w.notValues), true));
+  const { reads, header } = whenReads(w.key, opts.engine);
+  if (w.values.length) out.push(field(`${path}.values`, get(w.values), false, needsId, reads, header));
+  if (w.notValues.length) out.push(field(`${path}.notValues`, get(w.notValues), true, false, reads, header));
   return out;
 }
 
@@ -390,6 +454,23 @@ export function compileRule(rule: Rule, index: number, policy: Policy, action: A
   if (rule.to) addClause('to', rule.to.map((o, i) => operationPreds(o, `${base}.to[${i}].operation`, opts)));
   if (rule.when) rule.when.forEach((w, i) => addClause(`when[${i}]`, [conditionPreds(w, `${base}.when[${i}]`, policy, opts)]));
   return { index, clauses, never, dupOf: -1 };
+}
+
+/** The READ_* bits and header names the rules of a list read. */
+export function rulesReads(rules: readonly CompiledRule[], headers: Set<string>): number {
+  let reads = 0;
+  for (const r of rules) {
+    if (r.never !== null || r.dupOf >= 0) continue;
+    for (const c of r.clauses) {
+      for (const alt of c.alts) {
+        for (const p of alt) {
+          reads |= p.reads;
+          if (p.header !== null) headers.add(p.header);
+        }
+      }
+    }
+  }
+  return reads;
 }
 
 /** True when no rule of the list can match a request without a peer identity. */

@@ -2,7 +2,10 @@
 // (A6), in three modes: `l4` (ztunnel, A5.1), `l7` (sidecar/Envoy on an HTTP port) and `waypoint` (L7 semantics,
 // targetRefs-only attachment). Policies are compiled once into matchers indexed by namespace; policies with the same
 // body and attachment share one matcher group, so a large set of identical policies costs one evaluation.
-import { compileRules, firstMatchingRule, ruleFailure, rulesNeedIdentity, type CompiledRule, type Engine } from './compile.js';
+import {
+  compileRules, firstMatchingRule, ruleFailure, rulesNeedIdentity, rulesReads, READ_DST_IP, READ_HEADER, READ_HOST, READ_ID, READ_JWT, READ_METHOD,
+  READ_PATH, READ_PORT, READ_REMOTE_IP, READ_SNI, READ_SRC_IP, type CompiledRule, type Engine,
+} from './compile.js';
 import { loadPolicies, isPolicy, ruleKey, type Action, type Policy, type TargetRef } from './model.js';
 import { IdentityCache, RequestContext, type AuthzRequest, type Mode } from './request.js';
 
@@ -20,6 +23,29 @@ export interface AuthorizerOptions {
   readonly providers?: Readonly<Record<string, CustomProvider>>;
   /** PILOT_ENABLE_MULTIPLE_CUSTOM_AUTHZ_PROVIDERS. Default false: 2+ providers on a workload turn CUSTOM into DENY. */
   readonly multipleCustomProviders?: boolean;
+  /**
+   * Most decisions the decision cache holds (default 16,384; 0 turns it off). Decisions are cached per destination
+   * workload and keyed on exactly the request attributes the applicable policies read; when the cache is full it
+   * is cleared at once (a new generation), so it never holds more. An authorizer is immutable, so a policy update (a new authorizer)
+   * starts with an empty cache.
+   */
+  readonly decisionCacheSize?: number;
+}
+
+/** Counters of the decision cache and the per-destination index (`Authorizer.cacheStats()`). */
+export interface CacheStats {
+  /** Decisions answered from the cache. */
+  readonly hits: number;
+  /** Decisions computed and then cached. */
+  readonly misses: number;
+  /** Decisions computed without the cache: cache off, the policies read a JWT, a CUSTOM policy applies, a traced/async/waypoint evaluation, or an attribute of an unexpected type. */
+  readonly uncached: number;
+  /** Decisions in the cache now. */
+  readonly entries: number;
+  /** Times the cache was full and cleared. */
+  readonly clears: number;
+  /** Destination workloads whose applicable policy lists are memoized now. */
+  readonly destinations: number;
 }
 
 export type Reason =
@@ -85,50 +111,11 @@ interface Group {
   readonly needsId: boolean;
   /** Position in evaluation order (namespace, then name); lower wins when several match. */
   ord: number;
-  /** Decision messages per rule index, built on first use (the hot path does not concatenate strings). */
-  msgs?: string[];
-}
-
-function groupMessage(g: Group, rule: number): string {
-  const msgs = (g.msgs ??= []);
-  let m = msgs[rule];
-  if (m === undefined) {
-    const key = g.members[0]!.key;
-    m = g.action === 'DENY' ? `denied by DENY policy ${key} rule ${rule}` : `allowed by ALLOW policy ${key} rule ${rule}`;
-    msgs[rule] = m;
-  }
-  return m;
-}
-
-/**
- * Groups of one action in one namespace, indexed for the hot path: namespace-wide groups in order, and selector
- * groups by their first `key=value` label (a destination only needs the lists its own labels name).
- */
-interface SelectorIndex {
-  readonly all: Group[];
-  readonly keys: string[];
-  readonly byKey: Map<string, Map<string, Group[]>>;
-}
-
-function buildIndex(groups: readonly Group[]): SelectorIndex {
-  const idx: SelectorIndex = { all: [], keys: [], byKey: new Map() };
-  for (const g of groups) {
-    if (g.attach.kind !== 'selector') {
-      idx.all.push(g);
-      continue;
-    }
-    const [k, v] = g.attach.labels[0]!;
-    let m = idx.byKey.get(k);
-    if (!m) {
-      m = new Map();
-      idx.byKey.set(k, m);
-      idx.keys.push(k);
-    }
-    const list = m.get(v);
-    if (list) list.push(g);
-    else m.set(v, [g]);
-  }
-  return idx;
+  /** The request attributes the rules read (READ_* bits) and the header names. */
+  readonly reads: number;
+  readonly headers: readonly string[];
+  /** The decision of each matching rule when nothing is dry-run or audited, built on first use (frozen, shared). */
+  decs?: Decision[];
 }
 
 interface Bucket {
@@ -137,14 +124,55 @@ interface Bucket {
   readonly allow: Group[];
   readonly audit: Group[];
   readonly shadow: Group[];
-  /** The DENY/ALLOW groups that can match without a peer identity, in order (plaintext requests scan only these). */
-  readonly denyAnon: Group[];
-  readonly allowAnon: Group[];
-  idx?: { deny: SelectorIndex; denyAnon: SelectorIndex; allow: SelectorIndex; allowAnon: SelectorIndex };
+  /** Label keys that selector policies of this bucket name (a destination's attachment depends only on these). */
+  readonly selKeys: Set<string>;
+}
+
+/**
+ * The policies that apply to one destination workload (namespace + the label values selectors look at), in
+ * evaluation order (root namespace first, then by namespace and name), with the decision cache of that workload.
+ */
+interface Applicable {
+  readonly deny: readonly Group[];
+  /** The DENY/ALLOW groups that can match without a peer identity (plaintext requests scan only these). */
+  readonly denyAnon: readonly Group[];
+  readonly allow: readonly Group[];
+  readonly allowAnon: readonly Group[];
+  readonly shadow: readonly Group[];
+  readonly audit: readonly Group[];
+  /** A CUSTOM policy applies (its provider must be asked: the general path runs, uncached). */
+  readonly custom: boolean;
+  /** What the applicable policies read, and whether a decision can be cached (no JWT read). */
+  readonly reads: number;
+  readonly headers: readonly string[];
+  readonly cacheable: boolean;
+  /** "allow policies exist, but none allowed" for this destination (frozen, shared). */
+  readonly notAllowed: Decision | null;
+  /**
+   * Cached decisions: nested maps keyed level by level on the raw values the policies read (principal, source IP,
+   * …, in READ_* order, see `keyValues`); Map keys compare by type and value, so no encoding can collide.
+   */
+  readonly decisions: Map<unknown, unknown>;
+}
+
+/**
+ * Per namespace: the label keys that decide attachment, and the memoized destinations, in nested maps keyed by the
+ * destination's value of each of those keys in turn (undefined when absent; `selKeys` empty: `only`).
+ */
+interface NsEntry {
+  readonly selKeys: readonly string[];
+  readonly byLabels: Map<unknown, unknown>;
+  only: Applicable | null;
 }
 
 const EMPTY: readonly Group[] = [];
 const NONE: readonly never[] = Object.freeze([]);
+const DEFAULT_DECISION_CACHE = 16384;
+/** Most memoized destination workloads; past this the memo is cleared (bounded memory under arbitrary requests). */
+const MAX_DESTINATIONS = 8192;
+
+/** Values usable as cache keys: the request attribute types (anything else is not cached). */
+const keyable = (v: unknown): boolean => v === undefined || v === null || typeof v === 'string' || typeof v === 'number';
 
 function attachKey(a: Attach): string {
   return a.kind === 'targetRefs' ? `t:${JSON.stringify(a.refs)}` : a.kind === 'selector' ? `s:${JSON.stringify(a.labels)}` : 'a';
@@ -161,8 +189,17 @@ export class Authorizer {
   private readonly providers: Readonly<Record<string, CustomProvider>>;
   private readonly multipleCustomProviders: boolean;
   private readonly ids = new IdentityCache();
-  /** True when some CUSTOM policy can attach in this mode (then the general path runs). */
-  private hasCustom = false;
+  private readonly emptyBucket: Bucket = { custom: [], deny: [], allow: [], audit: [], shadow: [], selKeys: new Set() };
+  /** Memoized applicable policies per destination: namespace → label values → Applicable. */
+  private readonly memo = new Map<string, NsEntry>();
+  private destinations = 0;
+  private readonly cacheMax: number;
+  private entries = 0;
+  private hits = 0;
+  private misses = 0;
+  private uncached = 0;
+  private clears = 0;
+  private noAllow: Decision | null = null;
 
   constructor(policies: readonly Policy[], options: AuthorizerOptions = {}) {
     this.mode = options.mode ?? 'l7';
@@ -170,6 +207,8 @@ export class Authorizer {
     this.trustDomain = options.trustDomain ?? 'cluster.local';
     this.providers = options.providers ?? {};
     this.multipleCustomProviders = options.multipleCustomProviders ?? false;
+    const size = options.decisionCacheSize ?? DEFAULT_DECISION_CACHE;
+    this.cacheMax = Number.isFinite(size) && size > 0 ? Math.floor(size) : 0;
     this.policies = policies;
     const engine: Engine = this.mode === 'l4' ? 'l4' : 'l7';
     const bodyCache = new Map<string, { id: number; rules: CompiledRule[] }>();
@@ -189,80 +228,138 @@ export class Authorizer {
       const gk = `${p.namespace}\u0000${p.dryRun}\u0000${p.provider ?? ''}\u0000${attachKey(attach)}\u0000${body.id}`;
       const existing = groups.get(gk);
       if (existing) existing.g.members.push(p);
-      else groups.set(gk, { ns: p.namespace, g: { members: [p], action: p.action, dryRun: p.dryRun, provider: p.provider, rules, attach, needsId: rulesNeedIdentity(rules), ord: groups.size } });
+      else {
+        const headers = new Set<string>();
+        const reads = rulesReads(rules, headers);
+        groups.set(gk, { ns: p.namespace, g: { members: [p], action: p.action, dryRun: p.dryRun, provider: p.provider, rules, attach, needsId: rulesNeedIdentity(rules), ord: groups.size, reads, headers: [...headers] } });
+      }
     }
     for (const { ns, g } of groups.values()) {
       let b = this.buckets.get(ns);
       if (!b) {
-        b = { custom: [], deny: [], allow: [], audit: [], shadow: [], denyAnon: [], allowAnon: [] };
+        b = { custom: [], deny: [], allow: [], audit: [], shadow: [], selKeys: new Set() };
         this.buckets.set(ns, b);
       }
+      if (g.attach.kind === 'selector') for (const [k] of g.attach.labels) b.selKeys.add(k);
       if (g.dryRun) b.shadow.push(g);
-      else if (g.action === 'CUSTOM') {
-        b.custom.push(g);
-        this.hasCustom = true;
-      }
-      else if (g.action === 'DENY') {
-        b.deny.push(g);
-        if (!g.needsId) b.denyAnon.push(g);
-      } else if (g.action === 'ALLOW') {
-        b.allow.push(g);
-        if (!g.needsId) b.allowAnon.push(g);
-      }
+      else if (g.action === 'CUSTOM') b.custom.push(g);
+      else if (g.action === 'DENY') b.deny.push(g);
+      else if (g.action === 'ALLOW') b.allow.push(g);
       else b.audit.push(g);
     }
-    for (const b of this.buckets.values()) b.idx = { deny: buildIndex(b.deny), denyAnon: buildIndex(b.denyAnon), allow: buildIndex(b.allow), allowAnon: buildIndex(b.allowAnon) };
   }
 
-  /** The first matching group of an index (lowest `ord`), or null; `rule` receives the matching rule index. */
-  private firstMatch(idx: SelectorIndex, req: AuthzRequest, ctx: RequestContext, out: { rule: number }): Group | null {
-    let best: Group | null = null;
-    for (let i = 0; i < idx.all.length; i++) {
-      const g = idx.all[i]!;
-      const rule = firstMatchingRule(g.rules, ctx);
-      if (rule >= 0) {
-        best = g;
-        out.rule = rule;
-        break;
-      }
-    }
-    const labels = req.destination.labels;
-    if (!labels || idx.keys.length === 0) return best;
-    for (let k = 0; k < idx.keys.length; k++) {
-      const key = idx.keys[k]!;
-      const v = labels[key];
-      if (v === undefined) continue;
-      const list = idx.byKey.get(key)!.get(v);
-      if (list === undefined) continue;
-      for (let i = 0; i < list.length; i++) {
-        const g = list[i]!;
-        if (best !== null && g.ord > best.ord) break;
-        if (!this.attaches(g, req)) continue;
-        const rule = firstMatchingRule(g.rules, ctx);
-        if (rule >= 0) {
-          best = g;
-          out.rule = rule;
-          break;
-        }
-      }
-    }
-    return best;
+  /** Counters of the decision cache (see `CacheStats`). */
+  cacheStats(): CacheStats {
+    return { hits: this.hits, misses: this.misses, uncached: this.uncached, entries: this.entries, clears: this.clears, destinations: this.destinations };
   }
 
-  /** How many groups of an index attach to the destination. */
-  private countAttached(idx: SelectorIndex, req: AuthzRequest): number {
-    let n = idx.all.length;
-    const labels = req.destination.labels;
-    if (!labels) return n;
-    for (let k = 0; k < idx.keys.length; k++) {
-      const key = idx.keys[k]!;
-      const v = labels[key];
-      if (v === undefined) continue;
-      const list = idx.byKey.get(key)!.get(v);
-      if (list === undefined) continue;
-      for (let i = 0; i < list.length; i++) if (this.attaches(list[i]!, req)) n++;
+  /**
+   * The policies applying to the request's destination (l4/l7 attachment: root namespace and destination namespace,
+   * namespace-wide or by selector), memoized per (namespace, values of the label keys selectors name).
+   */
+  private applicable(req: AuthzRequest): Applicable {
+    if (this.destinations >= MAX_DESTINATIONS) {
+      // Bounded: drop every memoized destination (and the decisions cached with them).
+      this.memo.clear();
+      this.destinations = 0;
+      this.entries = 0;
     }
-    return n;
+    const ns = req.destination.namespace;
+    let e = this.memo.get(ns);
+    if (e === undefined) {
+      const keys = new Set(this.buckets.get(this.rootNamespace)?.selKeys);
+      for (const k of this.buckets.get(ns)?.selKeys ?? []) keys.add(k);
+      e = { selKeys: [...keys], byLabels: new Map(), only: null };
+      this.memo.set(ns, e);
+    }
+    const keys = e.selKeys;
+    const n = keys.length;
+    if (n === 0) return (e.only ??= this.newApplicable(req));
+    const labels = req.destination.labels;
+    let m = e.byLabels;
+    for (let i = 0; i < n - 1; i++) {
+      const v = labels ? labels[keys[i]!] : undefined;
+      let next = m.get(v) as Map<unknown, unknown> | undefined;
+      if (next === undefined) {
+        next = new Map();
+        m.set(v, next);
+      }
+      m = next;
+    }
+    const v = labels ? labels[keys[n - 1]!] : undefined;
+    let ap = m.get(v) as Applicable | undefined;
+    if (ap === undefined) {
+      ap = this.newApplicable(req);
+      m.set(v, ap);
+    }
+    return ap;
+  }
+
+  /** Builds the applicable lists of a destination (counted: `applicable` keeps the number bounded). */
+  private newApplicable(req: AuthzRequest): Applicable {
+    this.destinations++;
+    return this.buildApplicable(req);
+  }
+
+  private buildApplicable(req: AuthzRequest): Applicable {
+    const ns = req.destination.namespace;
+    const b0 = this.buckets.get(this.rootNamespace) ?? this.emptyBucket;
+    const b1 = ns === this.rootNamespace ? this.emptyBucket : (this.buckets.get(ns) ?? this.emptyBucket);
+    const pick = (list: 'custom' | 'deny' | 'allow' | 'audit' | 'shadow') => [...b0[list], ...b1[list]].filter((g) => this.attaches(g, req));
+    const deny = pick('deny');
+    const allow = pick('allow');
+    const shadow = pick('shadow');
+    const audit = this.mode === 'l4' ? [] : pick('audit');
+    const custom = this.mode !== 'l4' && pick('custom').length > 0;
+    let reads = 0;
+    const headers = new Set<string>();
+    for (const g of [...deny, ...allow, ...shadow, ...audit]) {
+      reads |= g.reads;
+      for (const h of g.headers) headers.add(h);
+    }
+    const notAllowed = allow.length === 0 ? null : this.freeze({ decision: 'DENY', policy: null, action: null, ruleIndex: null, reason: 'not-allowed', message: notAllowedMessage(allow.length), mode: this.mode, dryRun: NONE, audit: NONE });
+    return {
+      deny, denyAnon: deny.filter((g) => !g.needsId), allow, allowAnon: allow.filter((g) => !g.needsId), shadow, audit, custom,
+      reads, headers: [...headers], cacheable: (reads & READ_JWT) === 0, notAllowed, decisions: new Map(),
+    };
+  }
+
+  private freeze(d: Decision): Decision {
+    Object.freeze(d.dryRun);
+    Object.freeze(d.audit);
+    return Object.freeze(d);
+  }
+
+  /** Reused buffer for `keyValues` (single-threaded; filled and read within one `fast` call). */
+  private readonly keyBuf: unknown[] = [];
+
+  /**
+   * Fills `keyBuf` with the decision cache key: exactly the attributes the applicable policies read, raw, in READ_*
+   * order. False when a value has an unexpected type (then the decision is not cached).
+   */
+  private keyValues(ap: Applicable, req: AuthzRequest, ctx: RequestContext): boolean {
+    const r = ap.reads;
+    const out = this.keyBuf;
+    out.length = 0;
+    const src = req.source;
+    if (r & READ_ID) out.push(src?.principal);
+    if (r & (READ_SRC_IP | READ_REMOTE_IP)) out.push(src?.ip);
+    if (r & READ_REMOTE_IP) out.push(src?.remoteIp);
+    if (r & READ_DST_IP) out.push(req.destination.ip);
+    if (r & READ_PORT) out.push(req.destination.port);
+    if (r & READ_METHOD) out.push(ctx.method);
+    if (r & READ_PATH) {
+      const p = ctx.path;
+      if (!p.ok) return false;
+      out.push(p.path);
+    }
+    if (r & READ_HOST) out.push(ctx.host);
+    if (r & READ_HEADER) for (let i = 0; i < ap.headers.length; i++) out.push(ctx.header(ap.headers[i]!));
+    if (r & READ_SNI) out.push(ctx.sni);
+    if (out.length === 0) out.push(null); // nothing read: one decision for the destination
+    for (let i = 0; i < out.length; i++) if (!keyable(out[i])) return false;
+    return true;
   }
 
   /** How a policy can attach in this mode, or null when it never takes effect here (A4). */
@@ -327,10 +424,11 @@ export class Authorizer {
 
   /** Decides synchronously. CUSTOM providers must answer synchronously here (use `evaluateAsync` otherwise). */
   evaluate(request: AuthzRequest, opts?: { trace?: boolean }): Decision {
-    if (opts?.trace !== true && !this.hasCustom && this.mode !== 'waypoint') {
+    if (opts?.trace !== true && this.mode !== 'waypoint') {
       const fast = this.fast(request);
       if (fast !== null) return fast;
     }
+    this.uncached++;
     return this.decide(request, opts?.trace === true, (name, policy) => {
       const fn = this.providers[name];
       if (!fn) return 'unknown';
@@ -349,6 +447,7 @@ export class Authorizer {
 
   /** Decides, awaiting asynchronous CUSTOM providers (each provider is called at most once per request). */
   async evaluateAsync(request: AuthzRequest, opts: { trace?: boolean } = {}): Promise<Decision> {
+    this.uncached++;
     const needed = new Map<string, Policy>();
     this.decide(request, false, (name, policy) => {
       if (!needed.has(name)) needed.set(name, policy);
@@ -376,74 +475,122 @@ export class Authorizer {
   }
 
   /**
-   * The hot path (no trace, no CUSTOM, l4/l7): the same algorithm as `decide`, without closures or spread, and
-   * without allocating when nothing is dry-run or audited. Returns null to fall back to `decide` (bad requests).
-   * Tests check it against `decide` on every table row.
+   * The hot path (no trace, l4/l7, no CUSTOM policy on the destination): the same algorithm as `decide` on the
+   * memoized applicable lists, through the decision cache. Returns null to fall back to `decide` (bad requests,
+   * CUSTOM). Tests check it against `decide` on every table row and on random requests.
    */
   private fast(req: AuthzRequest): Decision | null {
-    const mode = this.mode;
     const ctx = new RequestContext(req, this.ids);
-    if (mode !== 'l4' && badRequest(req, ctx) !== null) return null;
-    const ns = req.destination.namespace;
-    const b0 = this.buckets.get(this.rootNamespace);
-    const b1 = ns === this.rootNamespace ? undefined : this.buckets.get(ns);
+    if (this.mode !== 'l4' && badRequest(req, ctx) !== null) return null;
+    const ap = this.applicable(req);
+    if (ap.custom) return null;
+    if (this.cacheMax === 0 || !ap.cacheable) {
+      this.uncached++;
+      return this.compute(ap, ctx);
+    }
+    if (!this.keyValues(ap, req, ctx)) {
+      this.uncached++;
+      return this.compute(ap, ctx);
+    }
+    const kv = this.keyBuf;
+    const last = kv.length - 1;
+    let m: Map<unknown, unknown> | undefined = ap.decisions;
+    for (let i = 0; i < last && m !== undefined; i++) m = m.get(kv[i]) as Map<unknown, unknown> | undefined;
+    const hit = m?.get(kv[last]) as Decision | undefined;
+    if (hit !== undefined) {
+      this.hits++;
+      return hit;
+    }
+    this.misses++;
+    const d = this.compute(ap, ctx);
+    if (d.dryRun !== NONE || d.audit !== NONE) this.freeze(d);
+    if (this.entries >= this.cacheMax) {
+      // Full: clear the whole cache at once (a new generation); clears are rare, so the O(destinations) walk is too.
+      this.clearDecisions();
+      this.entries = 0;
+      this.clears++;
+    }
+    // compute() does not touch keyBuf, so it still holds this request's key.
+    m = ap.decisions;
+    for (let i = 0; i < last; i++) {
+      let next = m.get(kv[i]) as Map<unknown, unknown> | undefined;
+      if (next === undefined) {
+        next = new Map();
+        m.set(kv[i], next);
+      }
+      m = next;
+    }
+    m.set(kv[last], d);
+    this.entries++;
+    return d;
+  }
+
+  private clearDecisions(): void {
+    const walk = (m: Map<unknown, unknown>, depth: number): void => {
+      for (const v of m.values()) {
+        if (depth === 0) (v as Applicable).decisions.clear();
+        else walk(v as Map<unknown, unknown>, depth - 1);
+      }
+    };
+    for (const e of this.memo.values()) {
+      e.only?.decisions.clear();
+      if (e.selKeys.length > 0) walk(e.byLabels, e.selKeys.length - 1);
+    }
+  }
+
+  /** Evaluates the applicable lists (CUSTOM → DENY → ALLOW, dry-run and audit reported). */
+  private compute(ap: Applicable, ctx: RequestContext): Decision {
+    const mode = this.mode;
     let dryRun: DryRunResult[] | readonly never[] = NONE;
     let audit: string[] | readonly never[] = NONE;
-    for (let k = 0; k < 2; k++) {
-      const b = k === 0 ? b0 : b1;
-      if (b === undefined) continue;
-      for (let i = 0; i < b.shadow.length; i++) {
-        const g = b.shadow[i]!;
-        if (!this.attaches(g, req)) continue;
-        const rule = firstMatchingRule(g.rules, ctx);
-        if (dryRun === NONE) dryRun = [];
-        for (const m of g.members) (dryRun as DryRunResult[]).push({ policy: m.key, action: m.action, matched: rule >= 0, ruleIndex: rule >= 0 ? rule : null });
-      }
-      if (mode !== 'l4') {
-        for (let i = 0; i < b.audit.length; i++) {
-          const g = b.audit[i]!;
-          if (!this.attaches(g, req) || firstMatchingRule(g.rules, ctx) < 0) continue;
-          if (audit === NONE) audit = [];
-          for (const m of g.members) (audit as string[]).push(m.key);
-        }
-      }
+    for (let i = 0; i < ap.shadow.length; i++) {
+      const g = ap.shadow[i]!;
+      const rule = firstMatchingRule(g.rules, ctx);
+      if (dryRun === NONE) dryRun = [];
+      for (const m of g.members) (dryRun as DryRunResult[]).push({ policy: m.key, action: m.action, matched: rule >= 0, ruleIndex: rule >= 0 ? rule : null });
+    }
+    for (let i = 0; i < ap.audit.length; i++) {
+      const g = ap.audit[i]!;
+      if (firstMatchingRule(g.rules, ctx) < 0) continue;
+      if (audit === NONE) audit = [];
+      for (const m of g.members) (audit as string[]).push(m.key);
     }
     const anon = ctx.identity === null;
-    const hit = { rule: -1 };
-    // DENY: the first matching group, root namespace bucket first (the order `decide` scans in).
-    let best: Group | null = null;
-    let bestRule = -1;
-    for (let k = 0; k < 2; k++) {
-      const b = k === 0 ? b0 : b1;
-      if (b === undefined) continue;
-      const g = this.firstMatch(anon ? b.idx!.denyAnon : b.idx!.deny, req, ctx, hit);
-      if (g !== null) {
-        best = g;
-        bestRule = hit.rule;
-        break;
-      }
+    const deny = anon ? ap.denyAnon : ap.deny;
+    for (let i = 0; i < deny.length; i++) {
+      const g = deny[i]!;
+      const rule = firstMatchingRule(g.rules, ctx);
+      if (rule >= 0) return this.matched(g, rule, dryRun, audit);
     }
-    if (best !== null) {
-      const key = best.members[0]!.key;
-      return { decision: 'DENY', policy: key, action: 'DENY', ruleIndex: bestRule, reason: 'explicitly-denied', message: groupMessage(best, bestRule), mode, dryRun, audit };
+    const allow = anon ? ap.allowAnon : ap.allow;
+    for (let i = 0; i < allow.length; i++) {
+      const g = allow[i]!;
+      const rule = firstMatchingRule(g.rules, ctx);
+      if (rule >= 0) return this.matched(g, rule, dryRun, audit);
     }
-    for (let k = 0; k < 2; k++) {
-      const b = k === 0 ? b0 : b1;
-      if (b === undefined) continue;
-      const g = this.firstMatch(anon ? b.idx!.allowAnon : b.idx!.allow, req, ctx, hit);
-      if (g !== null) {
-        best = g;
-        bestRule = hit.rule;
-        break;
-      }
+    if (ap.allow.length === 0) {
+      if (dryRun === NONE && audit === NONE) return (this.noAllow ??= this.freeze({ decision: 'ALLOW', policy: null, action: null, ruleIndex: null, reason: 'no-allow-policies', message: MSG_NO_ALLOW, mode, dryRun: NONE, audit: NONE }));
+      return { decision: 'ALLOW', policy: null, action: null, ruleIndex: null, reason: 'no-allow-policies', message: MSG_NO_ALLOW, mode, dryRun, audit };
     }
-    if (best !== null) {
-      const key = best.members[0]!.key;
-      return { decision: 'ALLOW', policy: key, action: 'ALLOW', ruleIndex: bestRule, reason: 'allowed', message: groupMessage(best, bestRule), mode, dryRun, audit };
+    if (dryRun === NONE && audit === NONE) return ap.notAllowed!;
+    return { decision: 'DENY', policy: null, action: null, ruleIndex: null, reason: 'not-allowed', message: notAllowedMessage(ap.allow.length), mode, dryRun, audit };
+  }
+
+  /** The decision of a matching DENY/ALLOW rule: shared and frozen when nothing is dry-run or audited. */
+  private matched(g: Group, rule: number, dryRun: DryRunResult[] | readonly never[], audit: string[] | readonly never[]): Decision {
+    const shared = dryRun === NONE && audit === NONE;
+    if (shared) {
+      const d = g.decs?.[rule];
+      if (d !== undefined) return d;
     }
-    const applies = (b0 ? this.countAttached(b0.idx!.allow, req) : 0) + (b1 ? this.countAttached(b1.idx!.allow, req) : 0);
-    if (applies === 0) return { decision: 'ALLOW', policy: null, action: null, ruleIndex: null, reason: 'no-allow-policies', message: MSG_NO_ALLOW, mode, dryRun, audit };
-    return { decision: 'DENY', policy: null, action: null, ruleIndex: null, reason: 'not-allowed', message: notAllowedMessage(applies), mode, dryRun, audit };
+    const key = g.members[0]!.key;
+    const deny = g.action === 'DENY';
+    const d: Decision = {
+      decision: deny ? 'DENY' : 'ALLOW', policy: key, action: deny ? 'DENY' : 'ALLOW', ruleIndex: rule, reason: deny ? 'explicitly-denied' : 'allowed',
+      message: deny ? `denied by DENY policy ${key} rule ${rule}` : `allowed by ALLOW policy ${key} rule ${rule}`, mode: this.mode, dryRun, audit,
+    };
+    if (shared) (g.decs ??= [])[rule] = this.freeze(d);
+    return d;
   }
 
   private decide(req: AuthzRequest, trace: boolean, call: (name: string, policy: Policy) => ProviderAnswer): Decision {

@@ -157,6 +157,7 @@ export function parsePort(v: string): number | null {
 
 // ---- paths (A8) ---------------------------------------------------------------------------------------------
 
+const NEEDS_WORK = /[?#%\\]|\/\./;
 const UNRESERVED = /%(2[dDeE]|3[0-9]|4[1-9a-fA-F]|5[0-9aA]|5[fF]|6[1-9a-fA-F]|7[0-9aA]|7[eE])/g;
 
 /** Result of normalising a request path: the path Istio's RBAC sees, or why the proxy answers 400. */
@@ -168,6 +169,8 @@ export type NormalizedPath = { ok: true; path: string } | { ok: false; error: st
  * into `/`, and resolve `.`/`..` segments. Slashes are not merged and `%2F`/`%5C` stay encoded.
  */
 export function normalizePath(raw: string): NormalizedPath {
+  // Fast path: a path starting with '/' and without '?', '#', '%', '\\' or '/.' is already normal.
+  if (raw.length > 0 && raw.charCodeAt(0) === 47 && !NEEDS_WORK.test(raw)) return { ok: true, path: raw };
   let p = raw;
   const q = p.search(/[?#]/);
   if (q >= 0) p = p.slice(0, q);

@@ -180,7 +180,6 @@ export class RequestContext {
   private _dstIp: Lazy<IpBytes | null> = UNSET;
   private _path: Lazy<NormalizedPath> = UNSET;
   private _host: Lazy<string | null> = UNSET;
-  private _headers: Lazy<Map<string, string>> = UNSET;
 
   private readonly ids: IdentityCache | null;
   constructor(req: AuthzRequest, ids: IdentityCache | null = null) {
@@ -238,29 +237,34 @@ export class RequestContext {
     }
     return this._host;
   }
-  /** Header value by lower-case name; duplicates joined with ','. */
+  /**
+   * Header value by lower-case name: every header whose name lower-cases to it, values joined with ',' in order;
+   * `:authority`/`host`, `:method` and `:path` fall back to the request's host, method and path. Scans the (few)
+   * headers per call instead of building a map (most requests look up one or two names, or none).
+   */
   header(name: string): string | null {
-    if (this._headers === UNSET) {
-      const m = new Map<string, string>();
-      const hs = this.req.http?.headers;
-      if (hs) {
-        for (const [k, v] of Object.entries(hs)) {
-          const lk = k.toLowerCase();
-          const val = typeof v === 'string' ? v : v.join(',');
-          const prev = m.get(lk);
-          m.set(lk, prev === undefined ? val : `${prev},${val}`);
-        }
+    const http = this.req.http;
+    let out: string | null = null;
+    const hs = http?.headers;
+    if (hs) {
+      for (const k in hs) {
+        if (!Object.prototype.hasOwnProperty.call(hs, k) || (k !== name && k.toLowerCase() !== name)) continue;
+        const v = hs[k]!;
+        const val = typeof v === 'string' ? v : v.join(',');
+        out = out === null ? val : `${out},${val}`;
       }
-      const host = this.req.http?.host;
-      if (host !== undefined && !m.has(':authority')) m.set(':authority', host);
-      if (host !== undefined && !m.has('host')) m.set('host', host);
-      const method = this.req.http?.method;
-      if (method !== undefined && !m.has(':method')) m.set(':method', method);
-      const path = this.req.http?.path;
-      if (path !== undefined && !m.has(':path')) m.set(':path', path);
-      this._headers = m;
     }
-    return this._headers.get(name) ?? null;
+    if (out !== null || http == null) return out;
+    switch (name) {
+      case ':authority':
+      case 'host':
+        return http.host ?? null;
+      case ':method':
+        return http.method ?? null;
+      case ':path':
+        return http.path ?? null;
+    }
+    return null;
   }
   get jwt(): JwtInfo | null {
     return this.req.http?.jwt ?? null;
