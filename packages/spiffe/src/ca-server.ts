@@ -74,6 +74,9 @@ export function grpcStatusFor(err: unknown): grpc.status {
     case SpiffeErrorCode.INVALID_ID:
     case SpiffeErrorCode.INVALID_OPTIONS:
       return grpc.status.INVALID_ARGUMENT;
+    case SpiffeErrorCode.SIGNING_WORKER_FAILED:
+    case SpiffeErrorCode.CA_CLOSED:
+      return grpc.status.UNAVAILABLE;
     default:
       return grpc.status.INTERNAL;
   }
@@ -119,7 +122,7 @@ export function createCertificateHandler(opts: CaServiceOptions): (req: IstioCer
       }
       identity = wanted;
     }
-    const issued = opts.ca.signCsr(req.csr, { identity, ...(req.validityDuration > 0 ? { ttlSeconds: req.validityDuration } : {}) });
+    const issued = await opts.ca.signCsrAsync(req.csr, { identity, ...(req.validityDuration > 0 ? { ttlSeconds: req.validityDuration } : {}) });
     log.debug({ identity: identity.toString(), caller: caller.identity.toString(), notAfter: new Date(issued.notAfter).toISOString() }, 'issued certificate');
     if (issuedChannel.hasSubscribers) issuedChannel.publish({ identity: identity.toString(), caller: caller.identity.toString(), notAfter: issued.notAfter });
     return { certChain: issued.certChain };

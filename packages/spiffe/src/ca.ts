@@ -13,6 +13,8 @@ import { verifyCsr, type ParsedCsr } from './csr.js';
 import { SpiffeError, SpiffeErrorCode } from './errors.js';
 import { SpiffeId, trustDomainProblems } from './id.js';
 import { generateKey, keyKind, loadPrivateKey, publicKeyFromSpki, signatureAlgorithm, type KeyOptions, type KeyPair, type SignatureAlgorithm } from './keys.js';
+import { silentLogger, type Logger } from './log.js';
+import { SigningPool, type PoolResult } from './signing-pool.js';
 import { Certificate, EKU, EXT, buildCertificate, extension, keyIdentifier, name, pemOf, verifyChain } from './x509.js';
 
 /** Istio's default workload certificate lifetime: 24 h. */
@@ -33,6 +35,21 @@ export interface CaPolicy {
   backdateSeconds?: number;
   /** Clock in ms since the epoch (default Date.now); inject a fake one in tests. */
   now?: () => number;
+  /**
+   * Worker threads that sign for `signCsrAsync` (and so for the CA gRPC service), 0..64. Default 0: sign on the
+   * calling thread. Each worker imports the signing key once; they start on the first `signCsrAsync`; `close()`
+   * stops them. Set it to the number of cores for an RSA CA or for rates above one core's (see README).
+   */
+  signingWorkers?: number;
+  /**
+   * What the workers do: `request` (default) — the whole CSR (parse, verify, identity and TTL policy, issue);
+   * `issue` — the calling thread verifies the CSR and applies the policy, the worker only issues and signs.
+   */
+  signingOffload?: 'request' | 'issue';
+  /** A signing worker holding requests this long without answering is replaced (default 10 000 ms). */
+  signingTimeoutMs?: number;
+  /** Logger for the signing pool (worker crashes and restarts, at error level). */
+  logger?: Logger;
 }
 
 export interface CreateRootOptions extends CaPolicy, KeyOptions {
@@ -58,6 +75,18 @@ export interface FromPemOptions extends CaPolicy {
   certChainPem?: string;
   /** `root-cert.pem`: the trust bundle, one or more roots (several during root rotation). */
   rootCertPem: string;
+}
+
+/** What `snapshot()` returns and a signing worker rebuilds the CA from. @internal */
+export interface CaSnapshot {
+  keyPem: string;
+  certDer: Uint8Array;
+  chainDer: Uint8Array[];
+  rootsDer: Uint8Array[];
+  trustDomain: string;
+  defaultTtlSeconds: number;
+  maxTtlSeconds: number;
+  backdateSeconds: number;
 }
 
 export interface IssueOptions {
@@ -95,6 +124,13 @@ function policyProblems(p: CaPolicy): string[] {
     out.push('defaultTtlSeconds: must not exceed maxTtlSeconds');
   }
   if (p.trustDomain !== undefined) out.push(...trustDomainProblems(p.trustDomain));
+  if (p.signingWorkers !== undefined && !(Number.isInteger(p.signingWorkers) && p.signingWorkers >= 0 && p.signingWorkers <= 64)) {
+    out.push('signingWorkers: must be an integer from 0 to 64');
+  }
+  if (p.signingOffload !== undefined && p.signingOffload !== 'request' && p.signingOffload !== 'issue') {
+    out.push('signingOffload: must be "request" or "issue"');
+  }
+  pos(p.signingTimeoutMs, 'signingTimeoutMs');
   return out;
 }
 
@@ -150,6 +186,13 @@ export class CertificateAuthority {
   #validityCache: { notBefore: number; notAfter: number; der: Buffer } | undefined;
   /** `cert_chain` elements after the leaf */
   readonly #tail: string[];
+  /** worker threads for signCsrAsync (0: in-thread) */
+  readonly signingWorkers: number;
+  readonly #offload: 'request' | 'issue';
+  readonly #signingTimeoutMs: number;
+  readonly #logger: Logger;
+  #pool: SigningPool | undefined;
+  #closed = false;
 
   private constructor(key: KeyPair, certificate: Certificate, chain: Certificate[], roots: Certificate[], policy: CaPolicy) {
     fail(policyProblems(policy), 'CA policy');
@@ -176,6 +219,93 @@ export class CertificateAuthority {
     this.#extsEc = Buffer.concat([extension(EXT.keyUsage, true, der.bitString(Buffer.from([0x80]), 7)), ...common]);
     this.#extsRsa = Buffer.concat([extension(EXT.keyUsage, true, der.bitString(Buffer.from([0xa0]), 5)), ...common]);
     this.#tail = [...chain.map((c) => c.pem), pemOf(roots)];
+    this.signingWorkers = policy.signingWorkers ?? 0;
+    this.#offload = policy.signingOffload ?? 'request';
+    this.#signingTimeoutMs = policy.signingTimeoutMs ?? 10_000;
+    this.#logger = (policy.logger ?? silentLogger).child({ component: 'ca' });
+  }
+
+  /**
+   * Everything a signing worker needs to rebuild this CA (includes the private key as PKCS#8 PEM). The clock,
+   * logger and pool settings stay behind. @internal
+   */
+  snapshot(): CaSnapshot {
+    return {
+      keyPem: this.#keyPem,
+      certDer: this.certificate.der,
+      chainDer: this.chain.map((c) => c.der),
+      rootsDer: this.roots.map((c) => c.der),
+      trustDomain: this.trustDomain,
+      defaultTtlSeconds: this.defaultTtlSeconds,
+      maxTtlSeconds: this.maxTtlSeconds,
+      backdateSeconds: this.backdateSeconds,
+    };
+  }
+
+  /** Rebuilds a CA from `snapshot()` without re-checking its material (it was checked when first built). @internal */
+  static fromSnapshot(s: CaSnapshot, now: () => number): CertificateAuthority {
+    const der = (b: Uint8Array): Buffer => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+    return new CertificateAuthority(loadPrivateKey(s.keyPem), Certificate.fromDer(der(s.certDer)), s.chainDer.map((c) => Certificate.fromDer(der(c))), s.rootsDer.map((c) => Certificate.fromDer(der(c))), {
+      trustDomain: s.trustDomain,
+      defaultTtlSeconds: s.defaultTtlSeconds,
+      maxTtlSeconds: s.maxTtlSeconds,
+      backdateSeconds: s.backdateSeconds,
+      now,
+    });
+  }
+
+  /**
+   * `signCsr` for servers: on the signing workers when `signingWorkers` > 0 (the calling thread stays free), else
+   * in-thread. Same refusals as `signCsr`, plus SIGNING_WORKER_FAILED (the worker holding the request crashed or
+   * hung: nothing was issued, retry) and CA_CLOSED (after `close()`).
+   */
+  async signCsrAsync(csr: string | Buffer, opts: { identity?: SpiffeId | string; ttlSeconds?: number } = {}): Promise<IssuedCertificate> {
+    if (this.#closed) throw new SpiffeError(SpiffeErrorCode.CA_CLOSED, 'the certificate authority is closed');
+    if (this.signingWorkers === 0) return this.signCsr(csr, opts);
+    const pool = this.#startPool();
+    let r: PoolResult;
+    if (this.#offload === 'request') {
+      r = await pool.run({
+        kind: 'sign',
+        csr,
+        ...(opts.identity !== undefined ? { identity: String(opts.identity) } : {}),
+        ...(opts.ttlSeconds !== undefined ? { ttlSeconds: opts.ttlSeconds } : {}),
+      });
+    } else {
+      const v = this.#verifyRequest(csr, opts);
+      r = await pool.run({ kind: 'issue', uri: v.uri, spki: v.spki, rsa: v.rsa, ttlSeconds: v.ttl });
+    }
+    return { certChain: r.certChain, leafPem: r.certChain[0]!, leafDer: Buffer.from(r.leafDer.buffer, r.leafDer.byteOffset, r.leafDer.byteLength), notBefore: r.notBefore, notAfter: r.notAfter };
+  }
+
+  /**
+   * Starts the signing workers now (rather than on the first `signCsrAsync`) and resolves once each has loaded the
+   * key: call it at server start-up. No-op when `signingWorkers` is 0.
+   */
+  async startSigningWorkers(): Promise<void> {
+    if (this.#closed) throw new SpiffeError(SpiffeErrorCode.CA_CLOSED, 'the certificate authority is closed');
+    if (this.signingWorkers > 0) await this.#startPool().whenReady();
+  }
+
+  #startPool(): SigningPool {
+    return (this.#pool ??= new SigningPool({
+      size: this.signingWorkers,
+      snapshot: this.snapshot(),
+      now: this.now,
+      timeoutMs: this.#signingTimeoutMs,
+      logger: this.#logger,
+    }));
+  }
+
+  /** Stops the signing workers (pending `signCsrAsync` calls fail with CA_CLOSED); later `signCsrAsync` calls fail too. Idempotent. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.#pool?.close();
+  }
+
+  /** The signing pool, once started (tests inject faults through it). @internal */
+  get signingPool(): SigningPool | undefined {
+    return this.#pool;
   }
 
   /** Creates a CA with a fresh key and a self-signed root certificate (subject O=<trust domain>). */
@@ -366,6 +496,12 @@ export class CertificateAuthority {
    * CSR_IDENTITY_MISMATCH, UNSUPPORTED_KEY, TRUST_DOMAIN_MISMATCH, TTL_TOO_LONG. Nothing is signed on refusal.
    */
   signCsr(csr: string | Buffer | ParsedCsr, opts: { identity?: SpiffeId | string; ttlSeconds?: number } = {}): IssuedCertificate {
+    const v = this.#verifyRequest(csr, opts);
+    return this.issueUnchecked(v.uri, v.spki, v.rsa, v.ttl);
+  }
+
+  /** CSR verification plus the identity and TTL policy: everything `signCsr` checks before signing. */
+  #verifyRequest(csr: string | Buffer | ParsedCsr, opts: { identity?: SpiffeId | string; ttlSeconds?: number }): { uri: string; spki: Buffer; rsa: boolean; ttl: number } {
     const v = verifyCsr(csr);
     if (opts.identity !== undefined && !v.id.equals(String(opts.identity))) {
       throw new SpiffeError(
@@ -374,7 +510,7 @@ export class CertificateAuthority {
       );
     }
     const ttl = this.checkRequest(v.id, opts.ttlSeconds);
-    return this.issueUnchecked(v.id.toString(), v.csr.spki, v.rsa, ttl);
+    return { uri: v.id.toString(), spki: v.csr.spki, rsa: v.rsa, ttl };
   }
 
   /**

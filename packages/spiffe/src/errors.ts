@@ -25,6 +25,8 @@ export const SpiffeErrorCode = {
   CA_REQUEST_FAILED: 'SPIFFE_ERR_CA_REQUEST_FAILED',
   CA_BAD_RESPONSE: 'SPIFFE_ERR_CA_BAD_RESPONSE',
   MANAGER_CLOSED: 'SPIFFE_ERR_MANAGER_CLOSED',
+  SIGNING_WORKER_FAILED: 'SPIFFE_ERR_SIGNING_WORKER_FAILED',
+  CA_CLOSED: 'SPIFFE_ERR_CA_CLOSED',
 } as const;
 export type SpiffeErrorCode = (typeof SpiffeErrorCode)[keyof typeof SpiffeErrorCode];
 
@@ -51,6 +53,8 @@ const DEFAULT_MESSAGES: Record<SpiffeErrorCode, string> = {
   SPIFFE_ERR_CA_REQUEST_FAILED: 'certificate request to the CA failed',
   SPIFFE_ERR_CA_BAD_RESPONSE: 'CA returned an unusable or wrong certificate',
   SPIFFE_ERR_MANAGER_CLOSED: 'certificate manager is closed',
+  SPIFFE_ERR_SIGNING_WORKER_FAILED: 'the signing worker handling this request failed; nothing was issued, retry',
+  SPIFFE_ERR_CA_CLOSED: 'the certificate authority is closed',
 };
 
 const TAG = Symbol.for('amesh.spiffe.error');
