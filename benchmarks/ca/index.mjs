@@ -1,19 +1,27 @@
 #!/usr/bin/env node
-// B13 (shared/reference/performance-anchors.md): CA signing throughput on one thread.
+// B13 (shared/reference/performance-anchors.md): CA signing throughput, on one thread and with the signing pool.
 //   pipeline = PEM CSR (ECDSA P-256 workload key, one SPIFFE URI SAN) → parse → verify the CSR signature →
 //              check identity/trust domain/TTL → issue the certificate (DER template + crypto.sign) → PEM,
 //   with a P-256 CA key and an RSA-2048 CA key, printed next to the raw `crypto.sign` rate of the same CA key
 //   measured in the same run (interleaved rounds, median reported). Also: the CSR-verify and issue-only parts.
+//   Pool: the same pipeline through `ca.signCsrAsync` with `signingWorkers: 2` (both cores of the B13 box), 128
+//   requests kept in flight, for both offload modes (`request`: workers do everything; `issue`: this thread verifies
+//   the CSR, workers issue+sign). Pool rates are wall-clock throughput; CPU-s there counts every thread.
 //   Rates are wall-clock; "per CPU-s" divides by process CPU time, which is the better figure on a busy machine.
-// Usage: node benchmarks/ca/index.mjs [--smoke] [--json]   (imports the BUILT @amesh/spiffe: npx tsc -b packages/spiffe)
+// Usage: node benchmarks/ca/index.mjs [--smoke] [--json] [--only=ec|rsa] [--workers=N] [--rounds=N] [--seconds=S]
+//   (imports the BUILT @amesh/spiffe: npx tsc -b packages/spiffe)
 import { sign } from 'node:crypto';
 import { CertificateAuthority, createCsr, generateKeySync, parseCsr, verifyCsr } from '@amesh/spiffe';
 
 const smoke = process.argv.includes('--smoke');
 const asJson = process.argv.includes('--json');
-const SECONDS = smoke ? 0.05 : 1;
-const ROUNDS = smoke ? 1 : 5;
+const argv = (name) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const SECONDS = Number(argv('seconds') ?? (smoke ? 0.05 : 1));
+const ROUNDS = Number(argv('rounds') ?? (smoke ? 1 : 5));
 const POOL = smoke ? 16 : 256;
+const ONLY = argv('only');
+const WORKERS = Number(argv('workers') ?? 2);
+const INFLIGHT = 128;
 
 /** Runs `fn` repeatedly for about `seconds`; returns {rate (wall), cpuRate (per CPU-second)}. */
 function measure(fn, seconds = SECONDS) {
@@ -30,6 +38,31 @@ function measure(fn, seconds = SECONDS) {
   return { rate: n / wall, cpuRate: n / ((cpu.user + cpu.system) / 1e6) };
 }
 
+/** Keeps INFLIGHT requests going through `ca.signCsrAsync` for about `seconds`; returns {rate, cpuRate}. */
+async function measurePool(ca, seconds = SECONDS) {
+  let i = 0;
+  let n = 0;
+  const run = async (until, count) => {
+    await Promise.all(
+      Array.from({ length: INFLIGHT }, async () => {
+        while (performance.now() < until) {
+          const c = csrs[i++ % POOL];
+          const out = await ca.signCsrAsync(c.pem, { identity: c.id, ttlSeconds: 86400 });
+          if (out.certChain.length !== 2) throw new Error('bad chain');
+          if (count) n++;
+        }
+      }),
+    );
+  };
+  await run(performance.now() + 100, false); // warm-up
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await run(t0 + seconds * 1000, true);
+  const wall = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  return { rate: n / wall, cpuRate: n / ((cpu.user + cpu.system) / 1e6) };
+}
+
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const TD = 'cluster.local';
@@ -41,11 +74,16 @@ for (let i = 0; i < POOL; i++) {
 const parsed = csrs.map((c) => parseCsr(c.pem));
 
 const results = [];
-for (const caType of ['ec', 'rsa']) {
+for (const caType of ['ec', 'rsa'].filter((t) => !ONLY || t === ONLY)) {
   const ca = await CertificateAuthority.createRoot({ trustDomain: TD, type: caType });
+  const pools = {};
+  for (const offload of ['request', 'issue']) {
+    pools[offload] = CertificateAuthority.fromPem({ certPem: ca.certificate.pem, keyPem: ca.privateKeyPem, rootCertPem: ca.trustBundlePem, signingWorkers: WORKERS, signingOffload: offload });
+    await pools[offload].startSigningWorkers();
+  }
   const tbsLike = Buffer.alloc(420, 0x5a); // about the size of a workload TBSCertificate
   const hash = caType === 'ec' ? 'sha256' : 'sha256';
-  const rounds = { pipeline: [], pipelineCpu: [], rawSign: [], rawSignCpu: [], verify: [], verifyCpu: [], issue: [], issueCpu: [] };
+  const rounds = { pipeline: [], pipelineCpu: [], rawSign: [], rawSignCpu: [], verify: [], verifyCpu: [], issue: [], issueCpu: [], poolRequest: [], poolRequestCpu: [], poolIssue: [], poolIssueCpu: [] };
   for (let r = 0; r < ROUNDS; r++) {
     const raw = measure(() => sign(hash, tbsLike, ca.privateKey));
     rounds.rawSign.push(raw.rate);
@@ -63,7 +101,13 @@ for (const caType of ['ec', 'rsa']) {
     const is = measure((i) => ca.issueUnchecked(csrs[i % POOL].id, parsed[i % POOL].spki, false, 86400));
     rounds.issue.push(is.rate);
     rounds.issueCpu.push(is.cpuRate);
+    for (const [offload, key] of [['request', 'poolRequest'], ['issue', 'poolIssue']]) {
+      const pr = await measurePool(pools[offload]);
+      rounds[key].push(pr.rate);
+      rounds[`${key}Cpu`].push(pr.cpuRate);
+    }
   }
+  for (const p of Object.values(pools)) await p.close();
   results.push({
     caKey: caType === 'ec' ? 'ECDSA P-256' : 'RSA-2048',
     pipelinePerS: Math.round(median(rounds.pipeline)),
@@ -76,20 +120,39 @@ for (const caType of ['ec', 'rsa']) {
     csrVerifyPerCpuS: Math.round(median(rounds.verifyCpu)),
     issueOnlyPerS: Math.round(median(rounds.issue)),
     issueOnlyPerCpuS: Math.round(median(rounds.issueCpu)),
+    poolWorkers: WORKERS,
+    poolRequestPerS: Math.round(median(rounds.poolRequest)),
+    poolRequestPerCpuS: Math.round(median(rounds.poolRequestCpu)),
+    poolIssuePerS: Math.round(median(rounds.poolIssue)),
+    poolIssuePerCpuS: Math.round(median(rounds.poolIssueCpu)),
   });
 }
 
-const meta = { node: process.versions.node, openssl: process.versions.openssl, seconds: SECONDS, rounds: ROUNDS, smoke };
+const { availableParallelism, loadavg } = await import('node:os');
+const meta = {
+  node: process.versions.node,
+  openssl: process.versions.openssl,
+  seconds: SECONDS,
+  rounds: ROUNDS,
+  smoke,
+  cpus: availableParallelism(),
+  loadavg: loadavg().map((l) => +l.toFixed(2)),
+  time: new Date().toISOString(),
+};
 if (asJson) {
   process.stdout.write(JSON.stringify({ meta, results }, null, 2) + '\n');
 } else {
-  process.stdout.write(`B13 CA signing (node ${meta.node}, openssl ${meta.openssl}, ${ROUNDS} interleaved rounds × ${SECONDS}s, median)\n`);
+  process.stdout.write(
+    `B13 CA signing (node ${meta.node}, openssl ${meta.openssl}, ${meta.cpus} CPUs, load ${meta.loadavg.join(' ')} at the end, ${meta.time}; ${ROUNDS} interleaved rounds × ${SECONDS}s, median)\n`,
+  );
   process.stdout.write('wall /s (per CPU-s)\n');
-  process.stdout.write('| CA key | CSR→verify→issue→PEM | raw crypto.sign | ratio wall (CPU) | CSR parse+verify only | issue+PEM only |\n');
-  process.stdout.write('|---|---|---|---|---|---|\n');
+  process.stdout.write(
+    `| CA key | single thread CSR→verify→issue→PEM | pool ${WORKERS} workers, offload request | pool ${WORKERS} workers, offload issue | raw crypto.sign (1 thread) | single/raw wall (CPU) | CSR parse+verify only | issue+PEM only |\n`,
+  );
+  process.stdout.write('|---|---|---|---|---|---|---|---|\n');
   for (const r of results) {
     process.stdout.write(
-      `| ${r.caKey} | ${r.pipelinePerS} (${r.pipelinePerCpuS}) | ${r.rawSignPerS} (${r.rawSignPerCpuS}) | ${r.ratioToRawSign} (${r.cpuRatioToRawSign}) | ${r.csrVerifyPerS} (${r.csrVerifyPerCpuS}) | ${r.issueOnlyPerS} (${r.issueOnlyPerCpuS}) |\n`,
+      `| ${r.caKey} | ${r.pipelinePerS} (${r.pipelinePerCpuS}) | ${r.poolRequestPerS} (${r.poolRequestPerCpuS}) | ${r.poolIssuePerS} (${r.poolIssuePerCpuS}) | ${r.rawSignPerS} (${r.rawSignPerCpuS}) | ${r.ratioToRawSign} (${r.cpuRatioToRawSign}) | ${r.csrVerifyPerS} (${r.csrVerifyPerCpuS}) | ${r.issueOnlyPerS} (${r.issueOnlyPerCpuS}) |\n`,
     );
   }
 }

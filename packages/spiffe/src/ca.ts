@@ -275,7 +275,7 @@ export class CertificateAuthority {
       const v = this.#verifyRequest(csr, opts);
       r = await pool.run({ kind: 'issue', uri: v.uri, spki: v.spki, rsa: v.rsa, ttlSeconds: v.ttl });
     }
-    return { certChain: r.certChain, leafPem: r.certChain[0]!, leafDer: Buffer.from(r.leafDer.buffer, r.leafDer.byteOffset, r.leafDer.byteLength), notBefore: r.notBefore, notAfter: r.notAfter };
+    return { certChain: [r.leafPem, ...this.#tail], leafPem: r.leafPem, leafDer: Buffer.from(r.leafDer.buffer, r.leafDer.byteOffset, r.leafDer.byteLength), notBefore: r.notBefore, notAfter: r.notAfter };
   }
 
   /**

@@ -18,12 +18,12 @@ export type PoolRequest =
   | { id: number; now: number; kind: 'issue'; uri: string; spki: Uint8Array; rsa: boolean; ttlSeconds: number };
 
 export type PoolReply =
-  | { id: number; ok: true; certChain: string[]; leafDer: Uint8Array; notBefore: number; notAfter: number }
+  | { id: number; ok: true; leafPem: string; leafDer: Uint8Array; notBefore: number; notAfter: number }
   | { id: number; ok: false; code?: string; message: string; details?: string[] };
 
-/** What a worker returns for a request: the `cert_chain` and the validity. */
+/** What a worker returns for a request: the leaf (the caller appends its own chain) and the validity. */
 export interface PoolResult {
-  certChain: string[];
+  leafPem: string;
   leafDer: Uint8Array;
   notBefore: number;
   notAfter: number;
@@ -188,7 +188,7 @@ export class SigningPool {
         const p = slot.inflight.get(r.id);
         if (!p) continue;
         slot.inflight.delete(r.id);
-        if (r.ok) p.resolve({ certChain: r.certChain, leafDer: r.leafDer, notBefore: r.notBefore, notAfter: r.notAfter });
+        if (r.ok) p.resolve({ leafPem: r.leafPem, leafDer: r.leafDer, notBefore: r.notBefore, notAfter: r.notAfter });
         else p.reject(toError(r));
       }
       this.#failures = 0;

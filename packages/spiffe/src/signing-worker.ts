@@ -18,7 +18,7 @@ function handle(r: PoolRequest): PoolReply {
       r.kind === 'sign'
         ? ca.signCsr(typeof r.csr === 'string' ? r.csr : asBuffer(r.csr), { ...(r.identity !== undefined ? { identity: r.identity } : {}), ...(r.ttlSeconds !== undefined ? { ttlSeconds: r.ttlSeconds } : {}) })
         : ca.issueUnchecked(r.uri, asBuffer(r.spki), r.rsa, r.ttlSeconds);
-    return { id: r.id, ok: true, certChain: out.certChain, leafDer: out.leafDer, notBefore: out.notBefore, notAfter: out.notAfter };
+    return { id: r.id, ok: true, leafPem: out.leafPem, leafDer: out.leafDer, notBefore: out.notBefore, notAfter: out.notAfter };
   } catch (err) {
     if (err instanceof SpiffeError) return { id: r.id, ok: false, code: err.code, message: err.message, details: [...err.details] };
     return { id: r.id, ok: false, message: (err as Error).message ?? String(err) };
