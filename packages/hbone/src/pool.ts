@@ -39,6 +39,14 @@ export interface HbonePoolOptions {
   connectTimeoutMs?: number;
   keepalive?: KeepaliveOptions;
   h2?: H2Tuning;
+  /**
+   * Spread streams over several connections per pool key (off by default: like ztunnel, one connection is filled up
+   * to `maxStreamsPerConnection` before the next is opened). With `{streams, connections}`, a new tunnel goes to the
+   * key's least-loaded connection, and when every connection already carries `streams` open streams another is
+   * dialled, up to `connections` per key. Parallel bulk flows then do not share one TLS connection and its
+   * connection window (performance-anchors Part D2).
+   */
+  spread?: { streams: number; connections: number };
   /** default: `net.connect` with no-delay */
   socketFactory?: SocketFactory;
   timers?: Timers;
@@ -96,6 +104,13 @@ export function poolOptionProblems(o: HbonePoolOptions | undefined): string[] {
   positiveInt(o.maxStreamsPerConnection, 'maxStreamsPerConnection', out);
   positiveInt(o.idleTimeoutMs, 'idleTimeoutMs', out);
   positiveInt(o.connectTimeoutMs, 'connectTimeoutMs', out);
+  if (o.spread !== undefined) {
+    if (typeof o.spread !== 'object' || o.spread === null) out.push('spread: must be {streams, connections}');
+    else {
+      positiveInt(o.spread.streams ?? 0, 'spread.streams', out);
+      positiveInt(o.spread.connections ?? 0, 'spread.connections', out);
+    }
+  }
   out.push(...tuningProblems(o.h2, 'h2'));
   return out;
 }
@@ -233,12 +248,26 @@ export class HbonePool extends EventEmitter {
       entry = { conns: [], dialing: undefined };
       this.#entries.set(key, entry);
     }
+    const spread = this.#o.spread;
     for (;;) {
       if (this.#closed) throw new HboneError(HboneErrorCode.CLOSED);
-      const conn = entry.conns.find((c) => c.usable);
-      if (conn) {
-        this.#reserve(conn);
-        return conn;
+      // with `spread`: the least-loaded connection, unless all are busy and another may be dialled (then it is the
+      // fallback should that dial fail)
+      let fallback: Conn | undefined;
+      if (spread) {
+        let least: Conn | undefined;
+        for (const c of entry.conns) if (c.usable && (!least || c.active < least.active)) least = c;
+        if (least && (least.active < spread.streams || entry.conns.length >= spread.connections || entry.dialing)) {
+          this.#reserve(least);
+          return least;
+        }
+        fallback = least;
+      } else {
+        const conn = entry.conns.find((c) => c.usable);
+        if (conn) {
+          this.#reserve(conn);
+          return conn;
+        }
       }
       if (entry.dialing) {
         // concurrent first dials to one key share one connection (ztunnel serialises them per key)
@@ -253,6 +282,11 @@ export class HbonePool extends EventEmitter {
       try {
         c = await e.dialing;
       } catch (err) {
+        if (fallback?.usable) {
+          this.#log.debug({ err }, 'hbone: dialling an extra connection failed; using an existing one');
+          this.#reserve(fallback);
+          return fallback;
+        }
         if (e.conns.length === 0 && this.#entries.get(key) === e) this.#entries.delete(key);
         throw err;
       }

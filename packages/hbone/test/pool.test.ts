@@ -309,3 +309,67 @@ t.test('a server answering with a non-h2 ALPN is refused', async (t) => {
 });
 
 void HboneServer;
+
+t.test('spread: tunnels go to the least-loaded connection, another is dialled while all are busy, up to the cap', async (t) => {
+  const m = await mesh();
+  const held: Duplex[] = [];
+  const perConn = new Map<number, number>();
+  const { port } = await startServer(t, {
+    handler: (tun) => {
+      perConn.set(tun.peerAddress.port, (perConn.get(tun.peerAddress.port) ?? 0) + 1);
+      const s = tun.accept();
+      s.pipe(s);
+      held.push(s);
+    },
+  });
+  t.teardown(() => held.forEach((s) => s.destroy()));
+  const pool = newPool(t, { spread: { streams: 2, connections: 3 } });
+  const req = { source: m.client, destination: dst(port), expectedIdentities: [m.serverId.id], authority: '10.0.0.1:80' };
+  const tuns = [];
+  for (let i = 0; i < 2; i++) tuns.push(await pool.connect(req));
+  t.equal(pool.stats().connections, 1, 'below `streams` one connection serves');
+  tuns.push(await pool.connect(req));
+  t.equal(pool.stats().connections, 2, 'all connections busy: another is dialled');
+  for (let i = 0; i < 3; i++) tuns.push(await pool.connect(req));
+  t.same(pool.stats(), { keys: 1, connections: 3, streams: 6, dials: 3 });
+  t.same([...perConn.values()], [2, 2, 2], 'streams are spread evenly');
+  tuns.push(await pool.connect(req));
+  t.equal(pool.stats().connections, 3, 'the cap holds: the 7th tunnel shares a connection');
+  t.same([...perConn.values()].sort(), [2, 2, 3]);
+  // a freed slot makes its connection the least loaded
+  const closed = once(tuns[0]!.stream, 'close');
+  tuns[0]!.stream.destroy();
+  await closed;
+  tuns.push(await pool.connect(req));
+  t.equal(pool.stats().dials, 3);
+  t.equal(pool.stats().streams, 7);
+  const echoed = await Promise.all(tuns.slice(1, 3).map((x) => new Promise((r) => (x.stream.once('data', r), x.stream.write('x')))));
+  t.equal(echoed.length, 2);
+});
+
+t.test('spread: concurrent requests dial at most the cap; a failed extra dial falls back to an open connection', async (t) => {
+  const m = await mesh();
+  const { port } = await startServer(t);
+  const pool = newPool(t, { spread: { streams: 1, connections: 4 } });
+  const req = { source: m.client, destination: dst(port), expectedIdentities: [m.serverId.id], authority: '10.0.0.1:80' };
+  const tuns = await Promise.all(Array.from({ length: 40 }, () => pool.connect(req)));
+  t.ok(pool.stats().dials <= 4, `${pool.stats().dials} dials for 40 concurrent tunnels`);
+  t.ok(pool.stats().dials >= 2, 'busy connections made the pool dial more');
+  await Promise.all(tuns.map((x) => roundTrip(x.stream, Buffer.from('a'))));
+
+  let calls = 0;
+  const flaky = newPool(t, {
+    spread: { streams: 1, connections: 2 },
+    socketFactory: (o) => {
+      if (calls++ > 0) throw new Error('no more sockets');
+      return net.connect({ host: o.host, port: o.port });
+    },
+  });
+  const a = await flaky.connect(req);
+  const b = await flaky.connect(req);
+  t.equal(flaky.stats().connections, 1, 'the extra dial failed');
+  t.equal(flaky.stats().streams, 2, 'the tunnel used the open connection instead');
+  t.equal((await roundTrip(b.stream, Buffer.from('b'))).toString(), 'b');
+  a.stream.destroy();
+  t.same(poolOptionProblems({ spread: { streams: 0, connections: 1.5 } }), ['spread.streams: 0 is not a positive integer', 'spread.connections: 1.5 is not a positive integer']);
+});

@@ -390,7 +390,7 @@ t.test('client resets of answered tunnels never close the connection (nghttp2 ra
         const echoed = once(stream, 'data');
         stream.write('x');
         await echoed;
-        stream.close(http2.constants.NGHTTP2_CANCEL);
+        (stream as http2.ClientHttp2Stream).close(http2.constants.NGHTTP2_CANCEL);
         await once(stream, 'close');
       }),
     );
