@@ -303,6 +303,12 @@ export class CertificateAuthority {
     await this.#pool?.close();
   }
 
+  /** Gauges for a daemon's metrics: configured and ready workers, requests queued or in flight, workers replaced. */
+  get signingStats(): { workers: number; ready: number; pending: number; restarts: number } {
+    const p = this.#pool;
+    return { workers: this.signingWorkers, ready: p?.readyWorkers ?? 0, pending: p?.pending ?? 0, restarts: p?.restarts ?? 0 };
+  }
+
   /** The signing pool, once started (tests inject faults through it). @internal */
   get signingPool(): SigningPool | undefined {
     return this.#pool;

@@ -67,6 +67,7 @@ t.test('a crashed worker fails its in-flight requests with SIGNING_WORKER_FAILED
   const out = await settle(csrs.slice(0, 5).map((c, i) => ca.signCsrAsync(c, { identity: ID(i) })));
   t.same(out, Array(5).fill(SpiffeErrorCode.SIGNING_WORKER_FAILED), 'every in-flight request fails, none hangs');
   t.equal(p.restarts, 1);
+  t.match(ca.signingStats, { workers: 1, pending: 0, restarts: 1 });
   t.match(errors[0], { worker: 0, failedRequests: 5 }, 'the crash is logged');
   const again = await ca.signCsrAsync(csrs[5]!, { identity: ID(5) });
   t.equal(again.certChain.length, 2, 'the replacement worker signs');
