@@ -81,6 +81,8 @@ function daemons(net: LabNetwork): DaemonSpec[] {
           XDS_ADDRESS: `${CONTROL_PLANE_IP}:15010`,
           CA_ADDRESS: `${CONTROL_PLANE_IP}:15012`,
           CA_ROOT_CA: join(paths.dir, 'root-cert.pem'),
+          // verify istiod's serving certificate by its DNS SAN, as in a cluster (and never send an IP as TLS SNI)
+          ALT_CA_HOSTNAME: 'istiod.istio-system.svc',
           ISTIO_TOKEN_PATH: tokenPath,
           CLUSTER_ID: 'Kubernetes',
           TRUST_DOMAIN: 'cluster.local',
