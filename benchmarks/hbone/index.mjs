@@ -21,6 +21,8 @@ const CORK = argv.includes('--cork');
 // --impl=bare: the two proxies use bare node:tls + node:http2 with the same settings and no amesh code at all
 // (the floor this library sits on); default --impl=hbone
 const BARE = argv.includes('--impl=bare');
+// --impl=tcp: the two proxies relay plain TCP (no TLS, no HTTP/2): what the 4-process topology itself costs
+const TCP = argv.includes('--impl=tcp');
 const h2 = {};
 if (flag('stream-window')) h2.streamWindow = flag('stream-window');
 if (flag('conn-window')) h2.connectionWindow = flag('conn-window');
@@ -169,7 +171,19 @@ async function bareClientProxy(msg) {
   srv.listen(0, '127.0.0.1', () => process.send({ port: srv.address().port }));
 }
 
+function tcpRelay(port, msg) {
+  const srv = net.createServer({ noDelay: true, allowHalfOpen: true }, (s) => {
+    s.on('error', () => {});
+    s.pause();
+    const up = net.connect({ host: '127.0.0.1', port, noDelay: true, allowHalfOpen: true });
+    up.once('connect', () => splice(s, up));
+    up.once('error', () => s.destroy());
+  });
+  srv.listen(0, '127.0.0.1', () => process.send({ port: srv.address().port }));
+}
+
 async function serverProxy(msg) {
+  if (TCP) return tcpRelay(msg.backendPort, msg);
   if (BARE) return bareServerProxy(msg);
   const { HboneServer } = await import('@amesh/hbone');
   const { Svid } = await import('@amesh/spiffe');
@@ -196,11 +210,14 @@ async function serverProxy(msg) {
 }
 
 async function clientProxy(msg) {
+  if (TCP) return tcpRelay(msg.hbonePort, msg);
   if (BARE) return bareClientProxy(msg);
   const { HbonePool } = await import('@amesh/hbone');
   const { Svid } = await import('@amesh/spiffe');
   const source = new Svid(msg.client);
-  const pool = new HbonePool({ h2 });
+  // --spread S,C: HbonePool's `spread` option (least-loaded connection; dial another while all carry ≥ S streams, up to C)
+  const sp = argv.find((a) => a.startsWith('--spread='))?.slice(9).split(',').map(Number);
+  const pool = new HbonePool({ h2, ...(sp ? { spread: { streams: sp[0], connections: sp[1] } } : {}) });
   const srv = net.createServer({ noDelay: true, allowHalfOpen: true }, async (s) => {
     s.on('error', () => {});
     s.pause();
@@ -409,7 +426,7 @@ async function main() {
   process.on('exit', stop);
 
   const out = (line) => process.stdout.write(`${line}\n`);
-  out(`node ${process.version}, openssl ${process.versions.openssl}, ${REPS} reps × ${SECS}s, h2 ${JSON.stringify(h2)}${BARE ? ', --impl=bare: bare node:tls + node:http2 proxies (no amesh code)' : ''}`);
+  out(`node ${process.version}, openssl ${process.versions.openssl}, ${REPS} reps × ${SECS}s, h2 ${JSON.stringify(h2)}${BARE ? ', --impl=bare: bare node:tls + node:http2 proxies (no amesh code)' : ''}${TCP ? ', --impl=tcp: the proxies relay plain TCP (no TLS, no HTTP/2)' : ''}`);
   out(`load average at start: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} (2 vCPU)`);
   out('topology: loadgen → client proxy (HbonePool) → HBONE → server proxy (HboneServer) → backend; direct: loadgen → backend');
 
@@ -434,9 +451,15 @@ async function main() {
     const m = [];
     const dc = [];
     const mc = [];
+    const split = allPids.map(() => 0);
+    let meshWall = 0;
     for (let i = 0; i < REPS; i++) {
       const [rd, cd] = await withCpu(() => fn(backendPort), [process.pid, be.proc.pid]);
+      const per0 = allPids.map((p) => cpuSec(p));
+      const w0 = process.hrtime.bigint();
       const [rm, cm] = await withCpu(() => fn(clientPort), allPids);
+      meshWall += Number(process.hrtime.bigint() - w0) / 1e9;
+      allPids.forEach((p, j) => (split[j] += cpuSec(p) - per0[j]));
       d.push(pick(rd));
       m.push(pick(rm));
       if (perCpu) {
@@ -450,6 +473,10 @@ async function main() {
     let line = `${name.padEnd(34)} direct ${fmt(md).padStart(10)}  hbone ${fmt(mm).padStart(10)}  ${higherBetter ? 'ratio' : 'added'} ${fmt(higherBetter ? mm / md : mm - md, higherBetter ? 3 : 1)}`;
     if (perCpu) line += `   | per CPU-second (all processes on the path): direct ${fmt(median(dc))}  hbone ${fmt(median(mc))}  ratio ${fmt(median(mc) / median(dc), 3)}`;
     out(line);
+    if (perCpu) {
+      const names = ['loadgen', 'backend', 'server proxy', 'client proxy'];
+      out(`   mesh runs, cores used: ${split.map((c, j) => `${names[j]} ${fmt(c / meshWall)}`).join(', ')}; total ${fmt(split.reduce((a, b) => a + b, 0) / meshWall)}`);
+    }
     return { md, mm };
   };
 
