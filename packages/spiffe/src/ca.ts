@@ -9,7 +9,7 @@ import * as der from './der.js';
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
-import { verifyCsr, type ParsedCsr } from './csr.js';
+import { verifyCsrFor, type ParsedCsr } from './csr.js';
 import { SpiffeError, SpiffeErrorCode } from './errors.js';
 import { SpiffeId, trustDomainProblems } from './id.js';
 import { generateKey, keyKind, loadPrivateKey, publicKeyFromSpki, signatureAlgorithm, type KeyOptions, type KeyPair, type SignatureAlgorithm } from './keys.js';
@@ -508,7 +508,7 @@ export class CertificateAuthority {
 
   /** CSR verification plus the identity and TTL policy: everything `signCsr` checks before signing. */
   #verifyRequest(csr: string | Buffer | ParsedCsr, opts: { identity?: SpiffeId | string; ttlSeconds?: number }): { uri: string; spki: Buffer; rsa: boolean; ttl: number } {
-    const v = verifyCsr(csr);
+    const v = verifyCsrFor(csr, opts.identity instanceof SpiffeId ? opts.identity : undefined);
     if (opts.identity !== undefined && !v.id.equals(String(opts.identity))) {
       throw new SpiffeError(
         SpiffeErrorCode.CSR_IDENTITY_MISMATCH,

@@ -126,6 +126,14 @@ export interface VerifiedCsr {
  * exactly one URI SAN that is a SPIFFE ID and no other SAN (CSR_SAN).
  */
 export function verifyCsr(input: string | Buffer | ParsedCsr): VerifiedCsr {
+  return verifyCsrFor(input, undefined);
+}
+
+/**
+ * `verifyCsr` for a CA that already knows which identity the caller may get: when the CSR's one URI SAN is exactly
+ * `expected`'s canonical form it is that (already validated) SpiffeId, so it is not parsed again. Internal.
+ */
+export function verifyCsrFor(input: string | Buffer | ParsedCsr, expected: SpiffeId | undefined): VerifiedCsr {
   const csr = typeof input === 'string' || Buffer.isBuffer(input) ? parseCsr(input) : input;
   const { key: publicKey, kind } = publicKeyFromSpki(csr.spki);
   const hash = VERIFY_HASH[csr.signatureOid];
@@ -150,6 +158,7 @@ export function verifyCsr(input: string | Buffer | ParsedCsr): VerifiedCsr {
       `CSR must carry exactly one URI SAN (the SPIFFE ID) and no other SAN, found ${csr.uris.length} URI and ${csr.otherSans} other`,
     );
   }
+  if (expected !== undefined && csr.uris[0] === expected.toString()) return { csr, publicKey, rsa: kind === 'rsa', id: expected };
   let id: SpiffeId;
   try {
     id = SpiffeId.parse(csr.uris[0]!);

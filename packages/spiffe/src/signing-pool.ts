@@ -103,6 +103,8 @@ export class SigningPool {
   #failures = 0;
   #restarts = 0;
   #readyWaiters: Array<() => void> = [];
+  /** replacement workers waiting out their backoff */
+  readonly #restartTimers = new Set<NodeJS.Timeout>();
 
   constructor(opts: SigningPoolOptions) {
     this.size = opts.size;
@@ -128,8 +130,9 @@ export class SigningPool {
     if (this.#closed) return Promise.reject(new SpiffeError(SpiffeErrorCode.CA_CLOSED, 'the certificate authority is closed: its signing workers are stopped'));
     return new Promise<PoolResult>((resolve, reject) => {
       this.#queue.push({ id: this.#nextId++, job, queuedAt: performance.now(), resolve, reject });
-      // a worker still starting must keep the process alive for this request
+      // a worker still starting (or about to be restarted) must keep the process alive for this request
       for (const s of this.#slots) if (s && !s.ready) s.worker.ref();
+      for (const timer of this.#restartTimers) timer.ref();
       this.#scheduleFlush();
       this.#armWatchdog();
     });
@@ -140,6 +143,8 @@ export class SigningPool {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#watchdog) clearInterval(this.#watchdog);
+    for (const timer of this.#restartTimers) clearTimeout(timer);
+    this.#restartTimers.clear();
     const err = (): SpiffeError => new SpiffeError(SpiffeErrorCode.CA_CLOSED, 'the certificate authority was closed before this request was signed');
     for (const p of this.#queue.splice(0)) p.reject(err());
     for (const w of this.#readyWaiters.splice(0)) w();
@@ -215,9 +220,13 @@ export class SigningPool {
     const delay = RESTART_BACKOFF_MS[Math.min(this.#failures, RESTART_BACKOFF_MS.length - 1)]!;
     this.#failures++;
     this.#restarts++;
-    setTimeout(() => {
+    const timer = setTimeout(() => {
+      this.#restartTimers.delete(timer);
       if (!this.#closed) this.#start(slot.index);
     }, delay);
+    this.#restartTimers.add(timer);
+    // like an idle worker, a pending replacement keeps the process alive only while requests wait for it
+    if (this.pending === 0) timer.unref();
   }
 
   #scheduleFlush(): void {

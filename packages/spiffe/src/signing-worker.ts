@@ -4,6 +4,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { CertificateAuthority, type CaSnapshot } from './ca.js';
 import { SpiffeError } from './errors.js';
+import { SpiffeId } from './id.js';
 import type { PoolReply, PoolRequest } from './signing-pool.js';
 
 const asBuffer = (b: Uint8Array): Buffer => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
@@ -16,7 +17,7 @@ function handle(r: PoolRequest): PoolReply {
   try {
     const out =
       r.kind === 'sign'
-        ? ca.signCsr(typeof r.csr === 'string' ? r.csr : asBuffer(r.csr), { ...(r.identity !== undefined ? { identity: r.identity } : {}), ...(r.ttlSeconds !== undefined ? { ttlSeconds: r.ttlSeconds } : {}) })
+        ? ca.signCsr(typeof r.csr === 'string' ? r.csr : asBuffer(r.csr), { ...(r.identity !== undefined ? { identity: SpiffeId.tryParse(r.identity) ?? r.identity } : {}), ...(r.ttlSeconds !== undefined ? { ttlSeconds: r.ttlSeconds } : {}) })
         : ca.issueUnchecked(r.uri, asBuffer(r.spki), r.rsa, r.ttlSeconds);
     return { id: r.id, ok: true, leafPem: out.leafPem, leafDer: out.leafDer, notBefore: out.notBefore, notAfter: out.notAfter };
   } catch (err) {
