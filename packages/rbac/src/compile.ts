@@ -78,17 +78,24 @@ export function anyStringMatcher(ms: readonly StringMatcher[]): (s: string) => b
       const only = exact.values().next().value as string;
       return (s) => s === only;
     }
+    if (exact.size <= SMALL) {
+      const list = [...exact];
+      return (s) => list.includes(s);
+    }
     return (s) => exact.has(s);
   }
+  // A few exact values: compared in a list (no hash lookup; most policies list one to three).
+  const list = exact.size <= SMALL ? [...exact] : null;
   return (s) => {
     if (presence && s.length > 0) return true;
-    if (exact.has(s)) return true;
+    if (list !== null ? list.includes(s) : exact.has(s)) return true;
     for (let i = 0; i < prefixes.length; i++) if (s.startsWith(prefixes[i]!)) return true;
     for (let i = 0; i < suffixes.length; i++) if (s.endsWith(suffixes[i]!)) return true;
     return false;
   };
 }
 const FALSE: ValueTest = () => false;
+const SMALL = 4;
 
 function anyOf(tests: ValueTest[]): ValueTest {
   if (tests.length === 1) return tests[0]!;

@@ -721,10 +721,20 @@ type ProviderAnswer = 'ALLOW' | 'DENY' | 'unknown' | Error;
 const MSG_NO_ALLOW = 'allowed: no ALLOW policy applies to the destination, and nothing denied it';
 const notAllowedMessage = (n: number) => `denied: allow policies exist, but none allowed (${n} ALLOW polic${n === 1 ? 'y applies' : 'ies apply'})`;
 
+/** `m === m.toUpperCase()`, without allocating for ASCII methods. */
+function isUpper(m: string): boolean {
+  for (let i = 0; i < m.length; i++) {
+    const c = m.charCodeAt(i);
+    if (c >= 97 && c <= 122) return false; // a-z
+    if (c > 127) return m === m.toUpperCase();
+  }
+  return true;
+}
+
 /** Requests an HTTP proxy rejects with 400 before authorization runs (A8), or null. */
 function badRequest(req: AuthzRequest, ctx: RequestContext): string | null {
   const m = req.http?.method;
-  if (typeof m === 'string' && m !== m.toUpperCase()) return `method "${m}" is not upper case`;
+  if (typeof m === 'string' && !isUpper(m)) return `method "${m}" is not upper case`;
   const p = ctx.path;
   if (!p.ok) return p.error;
   return null;

@@ -157,7 +157,6 @@ export function parsePort(v: string): number | null {
 
 // ---- paths (A8) ---------------------------------------------------------------------------------------------
 
-const NEEDS_WORK = /[?#%\\]|\/\./;
 const UNRESERVED = /%(2[dDeE]|3[0-9]|4[1-9a-fA-F]|5[0-9aA]|5[fF]|6[1-9a-fA-F]|7[0-9aA]|7[eE])/g;
 
 /** Result of normalising a request path: the path Istio's RBAC sees, or why the proxy answers 400. */
@@ -169,8 +168,23 @@ export type NormalizedPath = { ok: true; path: string } | { ok: false; error: st
  * into `/`, and resolve `.`/`..` segments. Slashes are not merged and `%2F`/`%5C` stay encoded.
  */
 export function normalizePath(raw: string): NormalizedPath {
-  // Fast path: a path starting with '/' and without '?', '#', '%', '\\' or '/.' is already normal.
-  if (raw.length > 0 && raw.charCodeAt(0) === 47 && !NEEDS_WORK.test(raw)) return { ok: true, path: raw };
+  // Fast path: a path starting with '/' with no '%', '\\' or '/.' before its query/fragment only loses those.
+  if (raw.length > 0 && raw.charCodeAt(0) === 47) {
+    let end = raw.length;
+    let simple = true;
+    for (let i = 1; i < raw.length; i++) {
+      const c = raw.charCodeAt(i);
+      if (c === 63 || c === 35) {
+        end = i; // '?' or '#'
+        break;
+      }
+      if (c === 37 || c === 92 || (c === 46 && raw.charCodeAt(i - 1) === 47)) {
+        simple = false; // '%', '\\', '/.'
+        break;
+      }
+    }
+    if (simple) return { ok: true, path: end === raw.length ? raw : raw.slice(0, end) };
+  }
   let p = raw;
   const q = p.search(/[?#]/);
   if (q >= 0) p = p.slice(0, q);
