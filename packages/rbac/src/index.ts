@@ -8,13 +8,13 @@ export {
 export { validateRequest, MODES, type Mode, type AuthzRequest, type JwtInfo } from './request.js';
 export {
   Authorizer, createAuthorizer, explain,
-  type AuthorizerOptions, type CustomProvider, type Decision, type DryRunResult, type PolicyTrace, type Reason,
+  type AuthorizerOptions, type CacheStats, type CustomProvider, type Decision, type DryRunResult, type PolicyTrace, type Reason,
 } from './engine.js';
 export {
   toWireAuthorization, workloadPolicyNames, wireScope, wireMatches, toWireStringMatch, isEmptyMatch, emptyMatch, WireAuthorizer,
   WireScopeNumber, WireActionNumber,
   type Authorization, type WireGroup, type WireRules, type WireMatch, type WireStringMatch, type WireAddress,
   type WireServiceAccountMatch, type WireScope, type WireAction, type ConvertOptions, type ConvertResult,
-  type WireConnection, type WireWorkload,
+  type WireConnection, type WireWorkload, type WireAuthorizerOptions,
 } from './wire.js';
 export { normalizePath, parseStringMatcher, matchString, parseCidr, parseIp, cidrContains, compilePathTemplate, type StringMatcher, type Cidr } from './match.js';

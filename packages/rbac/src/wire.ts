@@ -4,8 +4,8 @@
 // (`rbac.rs Authorization::matches`, `state.rs assert_rbac`).
 import { cidrContains, matchString, parseCidr, parseIp, parsePort, parseStringMatcher, type StringMatcher } from './match.js';
 import { isL4WhenKey, ruleUsesHttp, type Condition, type Operation, type Policy, type Source } from './model.js';
-import { parseIdentity, type Identity } from './request.js';
-import type { Decision, DryRunResult } from './engine.js';
+import { IdentityCache, parseIdentity, type Identity } from './request.js';
+import type { CacheStats, Decision, DryRunResult } from './engine.js';
 
 /** `istio.security.StringMatch` (oneof match_type). `presence` is `google.protobuf.Empty`. */
 export type WireStringMatch = { exact: string } | { prefix: string } | { suffix: string } | { presence: Record<string, never> };
@@ -364,12 +364,38 @@ interface UnitLists {
   readonly dry: Unit[];
 }
 
+/** `WireAuthorizer` options. */
+export interface WireAuthorizerOptions {
+  /**
+   * Most decisions the decision cache holds (default 16,384; 0 turns it off). Keyed on (workload namespace, its
+   * `authorizationPolicies` names, source identity, source IP, destination IP, destination port) — everything
+   * `check` reads; cleared at once when full. The authorizer is immutable: a policy update is a new authorizer with
+   * an empty cache.
+   */
+  readonly decisionCacheSize?: number;
+}
+
+/** Ends the list of policy names in a cache key (so ["a"] and ["a", "b"] never share a path). */
+const END_OF_NAMES = Symbol('end of names');
+
 export class WireAuthorizer {
   private readonly byKey = new Map<string, CAuth>();
   /** NAMESPACE policies by namespace, GLOBAL under ""; policies with identical bodies share one unit. */
   private readonly byNs = new Map<string, UnitLists>();
+  private readonly ids = new IdentityCache();
+  private readonly cacheMax: number;
+  /** Nested maps, one level per key value (see WireAuthorizerOptions); leaves are frozen decisions. */
+  private cache = new Map<unknown, unknown>();
+  private readonly keyBuf: unknown[] = [];
+  private entries = 0;
+  private hits = 0;
+  private misses = 0;
+  private uncached = 0;
+  private clears = 0;
 
-  constructor(authorizations: readonly Authorization[]) {
+  constructor(authorizations: readonly Authorization[], options: WireAuthorizerOptions = {}) {
+    const size = options.decisionCacheSize ?? 16384;
+    this.cacheMax = Number.isFinite(size) && size > 0 ? Math.floor(size) : 0;
     const cache = new Map<string, CGroup[]>();
     const units = new Map<string, Unit>();
     for (const a of authorizations) {
@@ -404,9 +430,68 @@ export class WireAuthorizer {
     }
   }
 
-  /** ztunnel `assert_rbac`: dry-run matches logged (reported), DENY match denies, no ALLOW allows, ALLOW match allows, else deny. */
+  /** Counters of the decision cache (`destinations` is always 0 here: the key holds the workload). */
+  cacheStats(): CacheStats {
+    return { hits: this.hits, misses: this.misses, uncached: this.uncached, entries: this.entries, clears: this.clears, destinations: 0 };
+  }
+
+  /**
+   * ztunnel `assert_rbac`: dry-run matches logged (reported), DENY match denies, no ALLOW allows, ALLOW match
+   * allows, else deny. Answers from the decision cache when it can (same decision, as a frozen shared value).
+   */
   check(conn: WireConnection, workload: WireWorkload): Decision {
-    const c = connCtx(conn);
+    if (this.cacheMax === 0) {
+      this.uncached++;
+      return this.evaluate(conn, workload);
+    }
+    const kv = this.keyBuf;
+    kv.length = 0;
+    kv.push(workload.namespace);
+    const names = workload.authorizationPolicies;
+    for (let i = 0; i < names.length; i++) kv.push(names[i]);
+    kv.push(END_OF_NAMES, conn.srcIdentity, conn.srcIp, conn.dstIp, conn.dstPort);
+    for (let i = 0; i < kv.length; i++) {
+      const v = kv[i];
+      if (!(v === null || v === undefined || v === END_OF_NAMES || typeof v === 'string' || typeof v === 'number')) {
+        this.uncached++;
+        return this.evaluate(conn, workload);
+      }
+    }
+    const last = kv.length - 1;
+    let m: Map<unknown, unknown> | undefined = this.cache;
+    for (let i = 0; i < last && m !== undefined; i++) m = m.get(kv[i]) as Map<unknown, unknown> | undefined;
+    const hit = m?.get(kv[last]) as Decision | undefined;
+    if (hit !== undefined) {
+      this.hits++;
+      return hit;
+    }
+    this.misses++;
+    const d = this.evaluate(conn, workload);
+    Object.freeze(d.dryRun);
+    Object.freeze(d.audit);
+    Object.freeze(d);
+    if (this.entries >= this.cacheMax) {
+      this.cache = new Map();
+      this.entries = 0;
+      this.clears++;
+    }
+    m = this.cache;
+    for (let i = 0; i < last; i++) {
+      let next = m.get(kv[i]) as Map<unknown, unknown> | undefined;
+      if (next === undefined) {
+        next = new Map();
+        m.set(kv[i], next);
+      }
+      m = next;
+    }
+    m.set(kv[last], d);
+    this.entries++;
+    return d;
+  }
+
+  private evaluate(conn: WireConnection, workload: WireWorkload): Decision {
+    const p = conn.srcIdentity;
+    const c: ConnCtx = { id: p ? this.ids.get(p.startsWith('spiffe://') ? p.slice(9) : p) : null, src: this.ids.ip(conn.srcIp), dst: this.ids.ip(conn.dstIp), port: conn.dstPort };
     const anon = c.id === null;
     // Applicable (ztunnel state.rs): NAMESPACE policies of the workload namespace, every GLOBAL, and the listed names.
     const own = this.byNs.get(workload.namespace);

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import t from 'tap';
 import { createAuthorizer } from '../src/engine.js';
 import { loadPolicies, type Policy } from '../src/model.js';
@@ -230,7 +231,9 @@ t.test('randomized: the wire-form evaluator agrees with l4 mode', async (t) => {
     const l4 = createAuthorizer(policies, { mode: 'l4' });
     const auths = policies.map((p) => toWireAuthorization(p, { enableDryRun: true }).authorization).filter((a): a is Authorization => a !== null);
     const wire = new WireAuthorizer(auths);
-    for (let k = 0; k < 10; k++) {
+    const wireOff = new WireAuthorizer(auths, { decisionCacheSize: 0 });
+    const wireTiny = new WireAuthorizer(auths, { decisionCacheSize: 3 });
+    for (let k = 0; k < 20; k++) {
       const req: AuthzRequest = {
         destination: { namespace: pick(['a', 'b']), labels: { app: pick(['x', 'y']) }, ip: pick(REQ_IPS), port: Number(pick(PORTS)) },
         source: { principal: pick(IDS), ip: pick(REQ_IPS) },
@@ -245,6 +248,16 @@ t.test('randomized: the wire-form evaluator agrees with l4 mode', async (t) => {
         { srcIdentity: req.source!.principal ?? null, srcIp: req.source!.ip!, dstIp: req.destination.ip!, dstPort: req.destination.port! },
         { namespace: req.destination.namespace, authorizationPolicies: workloadPolicyNames(policies, req.destination, { enableDryRun: true }) },
       );
+      // The decision cache never changes a decision (each request is asked twice, so the second one can hit).
+      const conn = { srcIdentity: req.source!.principal ?? null, srcIp: req.source!.ip!, dstIp: req.destination.ip!, dstPort: req.destination.port! };
+      const wl = { namespace: req.destination.namespace, authorizationPolicies: workloadPolicyNames(policies, req.destination, { enableDryRun: true }) };
+      const off = wireOff.check(conn, wl);
+      for (const [name, d] of [['cached', got], ['cached again', wire.check(conn, wl)], ['small cache', wireTiny.check(conn, wl)], ['small cache again', wireTiny.check(conn, wl)]] as const) {
+        if (!isDeepStrictEqual(d, off)) {
+          t.fail(`seed ${seed} iteration ${iter}: ${name} wire decision differs from the uncached one`, { policies: raws, request: req, got: d, want: off });
+          return;
+        }
+      }
       compared++;
       if (want.decision === 'DENY') denies++;
       const sortDry = (d: typeof want) => d.dryRun.map((x) => `${x.policy}:${x.matched}`).sort();
@@ -254,6 +267,24 @@ t.test('randomized: the wire-form evaluator agrees with l4 mode', async (t) => {
       }
     }
   }
-  t.equal(compared, 4000);
-  t.ok(denies > 400 && denies < 3600, `a mix of outcomes (${denies} denies)`);
+  t.equal(compared, 8000);
+  t.ok(denies > 800 && denies < 7200, `a mix of outcomes (${denies} denies)`);
+});
+
+t.test('WireAuthorizer decision cache: hits, the key, frozen values, the size bound, off', async (t) => {
+  const deny = auth([{ rules: [{ matches: [{ ...emptyMatch(), sourceIps: [{ address: new Uint8Array([10, 0, 0, 0]), length: 8 }] }] }] }], { name: 'deny', action: 'DENY' });
+  const w = new WireAuthorizer([deny], { decisionCacheSize: 2 });
+  const conn = (srcIp: string) => ({ srcIdentity: 'cluster.local/ns/a/sa/x', srcIp, dstIp: '10.9.9.9', dstPort: 80 });
+  const wl = { namespace: 'foo', authorizationPolicies: [] };
+  const d1 = w.check(conn('10.1.1.1'), wl);
+  t.equal(d1.decision, 'DENY');
+  t.equal(w.check(conn('10.1.1.1'), wl), d1, 'the same frozen value from the cache');
+  t.ok(Object.isFrozen(d1) && Object.isFrozen(d1.dryRun));
+  t.equal(w.check(conn('192.168.1.1'), wl).decision, 'ALLOW', 'the source IP is part of the key');
+  t.equal(w.check(conn('10.1.1.1'), { namespace: 'bar', authorizationPolicies: [] }).decision, 'ALLOW', 'so is the workload');
+  t.same(w.cacheStats(), { hits: 1, misses: 3, uncached: 0, entries: 1, clears: 1, destinations: 0 }, 'the third entry cleared the 2-entry cache');
+  const off = new WireAuthorizer([deny], { decisionCacheSize: 0 });
+  off.check(conn('10.1.1.1'), wl);
+  off.check(conn('10.1.1.1'), wl);
+  t.same(off.cacheStats(), { hits: 0, misses: 0, uncached: 2, entries: 0, clears: 0, destinations: 0 });
 });
