@@ -6,11 +6,13 @@
 //   measured in the same run (interleaved rounds, median reported). Also: the CSR-verify and issue-only parts.
 //   Pool: the same pipeline through `ca.signCsrAsync` with `signingWorkers: 2` (both cores of the B13 box), 128
 //   requests kept in flight, for both offload modes (`request`: workers do everything; `issue`: this thread verifies
-//   the CSR, workers issue+sign). Pool rates are wall-clock throughput; CPU-s there counts every thread.
+//   the CSR, workers issue+sign). Pool rates are wall-clock throughput; CPU-s there counts every thread. Next to
+//   them: raw `crypto.sign` on 2 threads at once (what the machine gives two threads at that moment).
 //   Rates are wall-clock; "per CPU-s" divides by process CPU time, which is the better figure on a busy machine.
 // Usage: node benchmarks/ca/index.mjs [--smoke] [--json] [--only=ec|rsa] [--workers=N] [--rounds=N] [--seconds=S]
 //   (imports the BUILT @amesh/spiffe: npx tsc -b packages/spiffe)
 import { sign } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
 import { CertificateAuthority, createCsr, generateKeySync, parseCsr, verifyCsr } from '@amesh/spiffe';
 
 const smoke = process.argv.includes('--smoke');
@@ -63,6 +65,30 @@ async function measurePool(ca, seconds = SECONDS) {
   return { rate: n / wall, cpuRate: n / ((cpu.user + cpu.system) / 1e6) };
 }
 
+/** Raw `crypto.sign` on WORKERS threads at once for `seconds`: what the machine gives the pool right now. */
+async function measureRawSignThreads(keyPem, seconds = SECONDS) {
+  const src = `
+    const { parentPort, workerData } = require('node:worker_threads');
+    const { createPrivateKey, sign } = require('node:crypto');
+    const key = createPrivateKey(workerData.keyPem);
+    const data = Buffer.alloc(420, 0x5a);
+    parentPort.once('message', () => {
+      for (let i = 0; i < 20; i++) sign('sha256', data, key);
+      const until = performance.now() + workerData.seconds * 1000;
+      let n = 0;
+      while (performance.now() < until) { sign('sha256', data, key); n++; }
+      parentPort.postMessage(n);
+    });
+    parentPort.postMessage('ready');`;
+  const ws = Array.from({ length: WORKERS }, () => new Worker(src, { eval: true, workerData: { keyPem, seconds } }));
+  await Promise.all(ws.map((w) => new Promise((r) => w.once('message', r))));
+  const t0 = performance.now();
+  const counts = await Promise.all(ws.map((w) => new Promise((r) => { w.once('message', r); w.postMessage('go'); })));
+  const wall = (performance.now() - t0) / 1000;
+  await Promise.all(ws.map((w) => w.terminate()));
+  return { rate: counts.reduce((a, b) => a + b, 0) / wall };
+}
+
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const TD = 'cluster.local';
@@ -83,7 +109,7 @@ for (const caType of ['ec', 'rsa'].filter((t) => !ONLY || t === ONLY)) {
   }
   const tbsLike = Buffer.alloc(420, 0x5a); // about the size of a workload TBSCertificate
   const hash = caType === 'ec' ? 'sha256' : 'sha256';
-  const rounds = { pipeline: [], pipelineCpu: [], rawSign: [], rawSignCpu: [], verify: [], verifyCpu: [], issue: [], issueCpu: [], poolRequest: [], poolRequestCpu: [], poolIssue: [], poolIssueCpu: [] };
+  const rounds = { pipeline: [], pipelineCpu: [], rawSign: [], rawSignCpu: [], verify: [], verifyCpu: [], issue: [], issueCpu: [], poolRequest: [], poolRequestCpu: [], poolIssue: [], poolIssueCpu: [], rawSignThreads: [] };
   for (let r = 0; r < ROUNDS; r++) {
     const raw = measure(() => sign(hash, tbsLike, ca.privateKey));
     rounds.rawSign.push(raw.rate);
@@ -101,6 +127,7 @@ for (const caType of ['ec', 'rsa'].filter((t) => !ONLY || t === ONLY)) {
     const is = measure((i) => ca.issueUnchecked(csrs[i % POOL].id, parsed[i % POOL].spki, false, 86400));
     rounds.issue.push(is.rate);
     rounds.issueCpu.push(is.cpuRate);
+    rounds.rawSignThreads.push((await measureRawSignThreads(ca.privateKeyPem)).rate);
     for (const [offload, key] of [['request', 'poolRequest'], ['issue', 'poolIssue']]) {
       const pr = await measurePool(pools[offload]);
       rounds[key].push(pr.rate);
@@ -125,6 +152,8 @@ for (const caType of ['ec', 'rsa'].filter((t) => !ONLY || t === ONLY)) {
     poolRequestPerCpuS: Math.round(median(rounds.poolRequestCpu)),
     poolIssuePerS: Math.round(median(rounds.poolIssue)),
     poolIssuePerCpuS: Math.round(median(rounds.poolIssueCpu)),
+    rawSignThreadsPerS: Math.round(median(rounds.rawSignThreads)),
+    poolRatioToRawSignThreads: +(median(rounds.poolRequest) / median(rounds.rawSignThreads)).toFixed(3),
   });
 }
 
@@ -147,12 +176,12 @@ if (asJson) {
   );
   process.stdout.write('wall /s (per CPU-s)\n');
   process.stdout.write(
-    `| CA key | single thread CSR→verify→issue→PEM | pool ${WORKERS} workers, offload request | pool ${WORKERS} workers, offload issue | raw crypto.sign (1 thread) | single/raw wall (CPU) | CSR parse+verify only | issue+PEM only |\n`,
+    `| CA key | single thread CSR→verify→issue→PEM | pool ${WORKERS} workers, offload request | pool ${WORKERS} workers, offload issue | raw crypto.sign (1 thread) | raw crypto.sign (${WORKERS} threads) | single/raw wall (CPU) | pool request / raw ${WORKERS} threads | CSR parse+verify only | issue+PEM only |\n`,
   );
-  process.stdout.write('|---|---|---|---|---|---|---|---|\n');
+  process.stdout.write('|---|---|---|---|---|---|---|---|---|---|\n');
   for (const r of results) {
     process.stdout.write(
-      `| ${r.caKey} | ${r.pipelinePerS} (${r.pipelinePerCpuS}) | ${r.poolRequestPerS} (${r.poolRequestPerCpuS}) | ${r.poolIssuePerS} (${r.poolIssuePerCpuS}) | ${r.rawSignPerS} (${r.rawSignPerCpuS}) | ${r.ratioToRawSign} (${r.cpuRatioToRawSign}) | ${r.csrVerifyPerS} (${r.csrVerifyPerCpuS}) | ${r.issueOnlyPerS} (${r.issueOnlyPerCpuS}) |\n`,
+      `| ${r.caKey} | ${r.pipelinePerS} (${r.pipelinePerCpuS}) | ${r.poolRequestPerS} (${r.poolRequestPerCpuS}) | ${r.poolIssuePerS} (${r.poolIssuePerCpuS}) | ${r.rawSignPerS} (${r.rawSignPerCpuS}) | ${r.rawSignThreadsPerS} | ${r.ratioToRawSign} (${r.cpuRatioToRawSign}) | ${r.poolRatioToRawSignThreads} | ${r.csrVerifyPerS} (${r.csrVerifyPerCpuS}) | ${r.issueOnlyPerS} (${r.issueOnlyPerCpuS}) |\n`,
     );
   }
 }
