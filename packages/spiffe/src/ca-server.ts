@@ -162,6 +162,8 @@ export interface CaServerHandle {
 /** Starts the CA service over TLS; resolves once bound. */
 export async function startCaServer(opts: CaServerOptions): Promise<CaServerHandle> {
   const log = (opts.logger ?? silentLogger).child({ component: 'ca-server' });
+  // start the CA's signing workers (if it has any) before accepting calls, so the first requests do not wait for them
+  await opts.ca.startSigningWorkers();
   const handle = createCertificateHandler(opts);
   const server = new grpc.Server();
   server.addService(IstioCertificateService, {
