@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { readFile } from 'node:fs/promises';
 import { pino } from 'pino';
-import { build, startControlPlane, ProxyState, type Logger } from '@amesh/ztunnel';
+import { buildWorkers, startControlPlane, ProxyState, type Logger } from '@amesh/ztunnel';
 import { ConfigError, parseConfig, SETTINGS } from './config.js';
 
 export interface Io {
@@ -14,7 +14,7 @@ export interface RunContext {
   /** Resolves when the daemon should stop (SIGTERM/SIGINT); injected so tests can stop it. */
   stopSignal: Promise<string>;
   /** Called once every listener is bound (tests read the ports). */
-  onStarted?: (info: { ports: Record<string, number | null> }) => void;
+  onStarted?: (info: { ports: Record<string, number | null>; workers: number }) => void;
 }
 
 const USAGE = `usage: ztunnel [run|version|help]
@@ -60,7 +60,7 @@ async function runDaemon(io: Io, ctx: RunContext): Promise<number> {
     throw err;
   }
   const log = pino({ level: cfg.logLevel, base: { app: 'ztunnel' } }, { write: (s: string) => io.err.write(s) }) as unknown as Logger;
-  log.info({ version: version(), config: cfg.core }, 'starting ztunnel');
+  log.info({ version: version(), config: cfg.core, workers: cfg.workers }, 'starting ztunnel');
   const state = new ProxyState({ nodeName: cfg.core.nodeName });
   const tokenPath = cfg.tokenPath;
   const cp = startControlPlane({
@@ -73,8 +73,8 @@ async function runDaemon(io: Io, ctx: RunContext): Promise<number> {
   const quitSignal = new Promise<string>((r) => (quit = () => r('quitquitquit')));
   let zt;
   try {
-    zt = await build(cfg.core, {
-      logger: log, state, synced: cp.synced, ...(cp.identities ? { identities: cp.identities } : {}),
+    zt = await buildWorkers(cfg.core, {
+      workers: cfg.workers, logger: log, state, synced: cp.synced, ...(cp.identities ? { identities: cp.identities } : {}),
       stopControlPlane: () => cp.stop(), configDumpExtra: () => cp.dump(), onQuit: quit, version: version(),
     });
   } catch (err) {
@@ -82,7 +82,7 @@ async function runDaemon(io: Io, ctx: RunContext): Promise<number> {
     await cp.stop();
     return 1;
   }
-  ctx.onStarted?.({ ports: { ...zt.ports } });
+  ctx.onStarted?.({ ports: { ...zt.ports }, workers: zt.workers });
   const signal = await Promise.race([ctx.stopSignal, quitSignal]);
   log.info({ signal, connections: zt.connections }, 'stopping: draining connections');
   await zt.close();

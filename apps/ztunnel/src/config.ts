@@ -1,6 +1,7 @@
 // Environment -> the ztunnel core's typed config (the only place that reads env). Every problem is collected and
 // reported with the variable's name.
 import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { validateConfig, ZtunnelError, type ZtunnelConfig, type ZtunnelConfigInput } from '@amesh/ztunnel';
 
 /** [ENV, default, what] — shown by `ztunnel help`. */
@@ -33,11 +34,15 @@ export const SETTINGS: readonly [string, string, string][] = [
   ['READINESS_PORT', '15021', 'readiness port'],
   ['ADMIN_PORT', '15000', 'admin port (localhost)'],
   ['CONNECTION_TERMINATION_DEADLINE', '5s', 'drain deadline on SIGTERM (or derived from TERMINATION_GRACE_PERIOD_SECONDS)'],
+  ['ZTUNNEL_WORKER_THREADS', '2', 'data-path worker threads: N or N% of the CPUs (upstream default: max(2, 25% of the CPUs)); 1 = single thread; needs the native helper (SO_REUSEPORT), else 1'],
+  ['POOL_MAX_STREAMS_PER_CONNECTION', '100', 'streams per pooled HBONE connection before another one is opened'],
   ['LOG_LEVEL', 'info', 'trace|debug|info|warn|error (RUST_LOG accepted)'],
 ];
 
 export interface AppConfig {
   core: ZtunnelConfig;
+  /** data-path worker threads (ZTUNNEL_WORKER_THREADS) */
+  workers: number;
   logLevel: string;
   xdsRootCertPem: string | undefined;
   caRootCertPem: string | undefined;
@@ -61,7 +66,7 @@ const FIELD_ENV: Record<string, string> = {
   xdsAddress: 'XDS_ADDRESS', caAddress: 'CA_ADDRESS', captureBindAddress: 'CAPTURE_BIND_ADDRESS', packetMark: 'PACKET_MARK',
   'ports.outbound': 'OUTBOUND_PORT', 'ports.inboundPlaintext': 'INBOUND_PLAINTEXT_PORT', 'ports.hbone': 'HBONE_PORT',
   'ports.socks5': 'SOCKS5_PORT', 'ports.metrics': 'STATS_PORT', 'ports.readiness': 'READINESS_PORT', 'ports.admin': 'ADMIN_PORT',
-  drainDeadlineMs: 'CONNECTION_TERMINATION_DEADLINE', socks5Workload: 'SOCKS5_WORKLOAD',
+  drainDeadlineMs: 'CONNECTION_TERMINATION_DEADLINE', socks5Workload: 'SOCKS5_WORKLOAD', poolMaxStreamsPerConnection: 'POOL_MAX_STREAMS_PER_CONNECTION',
 };
 
 /** "5s", "500ms", "1m" or a bare number of seconds -> ms. */
@@ -72,8 +77,24 @@ export function parseDuration(v: string): number | undefined {
   return Math.round(m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : n * 1000);
 }
 
+/**
+ * ZTUNNEL_WORKER_THREADS as upstream reads it (istio/ztunnel src/config.rs): a count or a percentage of the CPUs
+ * (rounded up, at least 1); unset = max(2, 25 % of the CPUs). Returns a problem string when malformed.
+ */
+export function parseWorkerThreads(v: string | undefined, cpus: number): number | string {
+  if (v === undefined) return Math.max(2, Math.ceil(cpus * 0.25));
+  const pct = /^(\d+(?:\.\d+)?)%$/.exec(v.trim());
+  if (pct) {
+    const p = Number(pct[1]);
+    if (!(p > 0 && p <= 100)) return `ZTUNNEL_WORKER_THREADS: "${v}": percentage must be between 0 and 100`;
+    return Math.max(1, Math.ceil((cpus * p) / 100));
+  }
+  if (!/^\d+$/.test(v.trim()) || Number(v) < 1 || Number(v) > 64) return `ZTUNNEL_WORKER_THREADS: "${v}" is not a number of threads (1..64) or a percentage`;
+  return Number(v);
+}
+
 /** Reads and validates the environment. Throws ConfigError listing every problem. */
-export function parseConfig(env: Readonly<Record<string, string | undefined>>): AppConfig {
+export function parseConfig(env: Readonly<Record<string, string | undefined>>, cpus: number = availableParallelism()): AppConfig {
   const problems: string[] = [];
   const get = (k: string) => (env[k] === undefined || env[k] === '' ? undefined : env[k]);
   const int = (k: string): number | undefined => {
@@ -133,6 +154,10 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
   }
   if (!bool('UNSTABLE_ENABLE_SOCKS5', true)) ports.socks5 = null;
   if (get('SOCKS5_WORKLOAD') !== undefined) input.socks5Workload = get('SOCKS5_WORKLOAD')!;
+  const maxStreams = int('POOL_MAX_STREAMS_PER_CONNECTION');
+  if (maxStreams !== undefined) input.poolMaxStreamsPerConnection = maxStreams;
+  const workers = parseWorkerThreads(get('ZTUNNEL_WORKER_THREADS'), cpus);
+  if (typeof workers === 'string') problems.push(workers);
   input.ports = ports;
   const deadline = get('CONNECTION_TERMINATION_DEADLINE');
   const grace = get('TERMINATION_GRACE_PERIOD_SECONDS');
@@ -168,7 +193,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
   }
   if (problems.length > 0 || !core) throw new ConfigError(problems);
   return {
-    core, logLevel, xdsRootCertPem, caRootCertPem,
+    core, workers: typeof workers === 'number' ? workers : 1, logLevel, xdsRootCertPem, caRootCertPem,
     xdsServerName: get('ALT_XDS_HOSTNAME'), caServerName: get('ALT_CA_HOSTNAME'),
     tokenPath: existsSync(tokenPath) ? tokenPath : undefined,
     podName: get('POD_NAME') ?? `ztunnel-${core.nodeName}`,

@@ -34,7 +34,7 @@ t.test('run: binds, becomes ready without a control plane, drains on the stop si
   let ports: Record<string, number | null> = {};
   const started = new Promise<void>((resolve) => {
     void run(['run'], a, {
-      env: { NODE_NAME: 'node-x', OUTBOUND_PORT: '0', INBOUND_PLAINTEXT_PORT: '0', HBONE_PORT: '0', SOCKS5_PORT: '0', STATS_PORT: '0', READINESS_PORT: '0', ADMIN_PORT: '0', XDS_ROOT_CA: '', CONNECTION_TERMINATION_DEADLINE: '1s' },
+      env: { NODE_NAME: 'node-x', OUTBOUND_PORT: '0', INBOUND_PLAINTEXT_PORT: '0', HBONE_PORT: '0', SOCKS5_PORT: '0', STATS_PORT: '0', READINESS_PORT: '0', ADMIN_PORT: '0', XDS_ROOT_CA: '', CONNECTION_TERMINATION_DEADLINE: '1s', ZTUNNEL_WORKER_THREADS: '1' },
       stopSignal,
       onStarted: (info) => {
         ports = info.ports;

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { ConfigError, parseConfig, parseDuration } from '../src/config.js';
+import { ConfigError, parseConfig, parseDuration, parseWorkerThreads } from '../src/config.js';
 
 t.test('defaults, ISTIO_META_*, CA address follows XDS, ports and socks5 switch', async (t) => {
   const c = parseConfig({ NODE_NAME: 'n1', ISTIO_META_CLUSTER_ID: 'c9', ISTIO_META_DNS_CAPTURE: 'true', HBONE_PORT: '25008', UNSTABLE_ENABLE_SOCKS5: 'false', XDS_ROOT_CA: '' });
@@ -34,4 +34,17 @@ t.test('a CA without TLS roots and a missing root file are reported', async (t) 
     t.match((err as ConfigError).problems.join('\n'), /XDS_ROOT_CA: file \/nonexistent.pem does not exist/);
     t.match((err as ConfigError).problems.join('\n'), /CA_ROOT_CA/);
   }
+});
+
+t.test('ZTUNNEL_WORKER_THREADS (upstream rules) and POOL_MAX_STREAMS_PER_CONNECTION', async (t) => {
+  t.equal(parseConfig({ NODE_NAME: 'n' }, 2).workers, 2, 'default: max(2, 25% of the CPUs)');
+  t.equal(parseConfig({ NODE_NAME: 'n' }, 16).workers, 4);
+  t.equal(parseConfig({ NODE_NAME: 'n', ZTUNNEL_WORKER_THREADS: '1' }, 2).workers, 1);
+  t.equal(parseConfig({ NODE_NAME: 'n', ZTUNNEL_WORKER_THREADS: '50%' }, 8).workers, 4);
+  t.equal(parseWorkerThreads('1%', 2), 1, 'a percentage rounds up to at least one');
+  t.match(parseWorkerThreads('0', 2), /ZTUNNEL_WORKER_THREADS/);
+  t.match(parseWorkerThreads('150%', 2), /between 0 and 100/);
+  t.throws(() => parseConfig({ NODE_NAME: 'n', ZTUNNEL_WORKER_THREADS: 'many' }), /ZTUNNEL_WORKER_THREADS/);
+  t.equal(parseConfig({ NODE_NAME: 'n', POOL_MAX_STREAMS_PER_CONNECTION: '8' }).core.poolMaxStreamsPerConnection, 8);
+  t.equal(parseConfig({ NODE_NAME: 'n' }).core.poolMaxStreamsPerConnection, 100);
 });

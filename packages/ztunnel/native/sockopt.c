@@ -6,9 +6,17 @@
 //   setMark(fd, mark)         SO_MARK: the packet mark (needs CAP_NET_ADMIN)
 //   originalDst(fd)           getsockopt SO_ORIGINAL_DST / IP6T_SO_ORIGINAL_DST: the pre-NAT destination, or null
 //   getTransparent(fd)        read IP_TRANSPARENT back (tests)
+//   bindSocket(addr, port, flags, mark)
+//                             a new non-blocking TCP socket with SO_REUSEADDR, optionally SO_REUSEPORT (flag 1),
+//                             IP_TRANSPARENT (2), IP_FREEBIND (4) and SO_MARK (mark >= 0) set *before* bind(), bound
+//                             to addr:port (IPv6 sockets are dual-stack); returns { fd, port } and leaves listen() to
+//                             Node (`server.listen({ fd })`). The multi-worker mode binds one such socket per worker
+//                             thread on the same address so the kernel spreads connections across the workers.
 // Every failure throws an Error whose `code` is the errno name (EPERM, EBADF, ENOPROTOOPT, ...), so the caller maps
 // it into its own error registry. No memory is retained between calls; no threads; no callbacks.
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <string.h>
 #include <stdio.h>
 #include <arpa/inet.h>
@@ -42,6 +50,10 @@ static const char *errno_name(int e) {
     case EINVAL: return "EINVAL";
     case ENOENT: return "ENOENT";
     case EOPNOTSUPP: return "EOPNOTSUPP";
+    case EADDRINUSE: return "EADDRINUSE";
+    case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
+    case EACCES: return "EACCES";
+    case EAFNOSUPPORT: return "EAFNOSUPPORT";
     default: return "EUNKNOWN";
   }
 }
@@ -179,6 +191,94 @@ static napi_value original_dst(napi_env env, napi_callback_info info) {
   return out;
 }
 
+#define BIND_REUSEPORT 1
+#define BIND_TRANSPARENT 2
+#define BIND_FREEBIND 4
+
+static napi_value bind_socket(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 4) {
+    napi_throw_type_error(env, "EINVAL", "bindSocket(address, port, flags, mark) needs four arguments");
+    return NULL;
+  }
+  char addr[INET6_ADDRSTRLEN + 1] = {0};
+  size_t alen = 0;
+  if (napi_get_value_string_utf8(env, argv[0], addr, sizeof addr, &alen) != napi_ok) {
+    napi_throw_type_error(env, "EINVAL", "address must be a string");
+    return NULL;
+  }
+  int32_t port = 0, flags = 0, mark = -1;
+  if (napi_get_value_int32(env, argv[1], &port) != napi_ok || napi_get_value_int32(env, argv[2], &flags) != napi_ok ||
+      napi_get_value_int32(env, argv[3], &mark) != napi_ok || port < 0 || port > 65535) {
+    napi_throw_type_error(env, "EINVAL", "port, flags and mark must be integers (port 0..65535)");
+    return NULL;
+  }
+  struct sockaddr_storage ss;
+  socklen_t slen;
+  memset(&ss, 0, sizeof ss);
+  int family;
+  struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+  struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+  if (inet_pton(AF_INET, addr, &s4->sin_addr) == 1) {
+    family = AF_INET;
+    s4->sin_family = AF_INET;
+    s4->sin_port = htons((uint16_t)port);
+    slen = sizeof *s4;
+  } else if (inet_pton(AF_INET6, addr, &s6->sin6_addr) == 1) {
+    family = AF_INET6;
+    s6->sin6_family = AF_INET6;
+    s6->sin6_port = htons((uint16_t)port);
+    slen = sizeof *s6;
+  } else {
+    napi_throw_type_error(env, "EINVAL", "address must be an IPv4 or IPv6 literal");
+    return NULL;
+  }
+  int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return throw_errno(env, "socket", errno);
+  int one = 1, zero = 0;
+  const char *what = NULL;
+  if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0) what = "SO_REUSEADDR";
+  else if ((flags & BIND_REUSEPORT) && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) what = "SO_REUSEPORT";
+  else if (family == AF_INET6 && setsockopt(fd, SOL_IPV6, IPV6_V6ONLY, &zero, sizeof zero) != 0) what = "IPV6_V6ONLY";
+  else if ((flags & BIND_TRANSPARENT) &&
+           (family == AF_INET6 ? setsockopt(fd, SOL_IPV6, IPV6_TRANSPARENT, &one, sizeof one)
+                               : setsockopt(fd, SOL_IP, IP_TRANSPARENT, &one, sizeof one)) != 0) what = "IP_TRANSPARENT";
+  else if ((flags & BIND_FREEBIND) &&
+           (family == AF_INET6 ? setsockopt(fd, SOL_IPV6, IPV6_FREEBIND, &one, sizeof one)
+                               : setsockopt(fd, SOL_IP, IP_FREEBIND, &one, sizeof one)) != 0) what = "IP_FREEBIND";
+  else if (mark >= 0 && setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof mark) != 0) what = "SO_MARK";
+  else if (bind(fd, (struct sockaddr *)&ss, slen) != 0) what = "bind";
+  if (what != NULL) {
+    int e = errno;
+    close(fd);
+    return throw_errno(env, what, e);
+  }
+  if (family == AF_INET6 && (flags & BIND_TRANSPARENT)) (void)setsockopt(fd, SOL_IP, IP_TRANSPARENT, &one, sizeof one);
+  struct sockaddr_storage bound;
+  socklen_t blen = sizeof bound;
+  int bport = port;
+  if (getsockname(fd, (struct sockaddr *)&bound, &blen) == 0) {
+    bport = bound.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&bound)->sin6_port) : ntohs(((struct sockaddr_in *)&bound)->sin_port);
+  }
+  napi_value out, vfd, vport;
+  napi_create_object(env, &out);
+  napi_create_int32(env, fd, &vfd);
+  napi_create_int32(env, bport, &vport);
+  napi_set_named_property(env, out, "fd", vfd);
+  napi_set_named_property(env, out, "port", vport);
+  return out;
+}
+
+static napi_value close_fd(napi_env env, napi_callback_info info) {
+  int32_t a[1];
+  if (arg_int(env, info, 1, a) != 0) return NULL;
+  if (close(a[0]) != 0) return throw_errno(env, "close", errno);
+  napi_value ok;
+  napi_get_boolean(env, true, &ok);
+  return ok;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     {"setTransparent", NULL, set_transparent, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -186,6 +286,8 @@ static napi_value init(napi_env env, napi_value exports) {
     {"getTransparent", NULL, get_transparent, NULL, NULL, NULL, napi_enumerable, NULL},
     {"setMark", NULL, set_mark, NULL, NULL, NULL, napi_enumerable, NULL},
     {"originalDst", NULL, original_dst, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"bindSocket", NULL, bind_socket, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"closeFd", NULL, close_fd, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

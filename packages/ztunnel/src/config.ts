@@ -52,6 +52,8 @@ export interface ZtunnelConfig {
   drainDeadlineMs: number;
   /** Idle HBONE pooled connections are released after this long (ms), default 300 000. */
   poolIdleTimeoutMs: number;
+  /** Streams per pooled HBONE connection before another connection is opened (upstream POOL_MAX_STREAMS_PER_CONNECTION), default 100. */
+  poolMaxStreamsPerConnection: number;
   /**
    * `namespace/name` of the node-local workload that SOCKS5 clients act as when their source IP is not a workload
    * (upstream's dedicated-mode PROXY_WORKLOAD_INFO); undefined = such clients are refused.
@@ -156,6 +158,7 @@ export function validateConfig(input: ZtunnelConfigInput): ZtunnelConfig {
   const connectTimeoutMs = int('connectTimeoutMs', input.connectTimeoutMs, 10_000, 1, 600_000);
   const drainDeadlineMs = int('drainDeadlineMs', input.drainDeadlineMs, 5_000, 0, 3_600_000);
   const poolIdleTimeoutMs = int('poolIdleTimeoutMs', input.poolIdleTimeoutMs, 300_000, 1, 86_400_000);
+  const poolMaxStreamsPerConnection = int('poolMaxStreamsPerConnection', input.poolMaxStreamsPerConnection, 100, 1, 10_000);
   const socks5Workload = str('socks5Workload', undefined);
   if (socks5Workload !== undefined && !/^[a-z0-9][-a-z0-9]*\/[a-z0-9][-a-z0-9.]*$/.test(socks5Workload)) {
     problems.push(`socks5Workload: "${socks5Workload}" is not namespace/name`);
@@ -164,7 +167,7 @@ export function validateConfig(input: ZtunnelConfigInput): ZtunnelConfig {
   const known = new Set([
     'nodeName', 'clusterId', 'trustDomain', 'network', 'clusterDomain', 'xdsAddress', 'caAddress', 'ports',
     'captureBindAddress', 'localhostBindAddress', 'statsBindAddress', 'transparent', 'packetMark', 'connectTimeoutMs',
-    'drainDeadlineMs', 'poolIdleTimeoutMs', 'socks5Workload',
+    'drainDeadlineMs', 'poolIdleTimeoutMs', 'poolMaxStreamsPerConnection', 'socks5Workload',
   ]);
   for (const k of Object.keys(input)) if (!known.has(k)) problems.push(`${k}: unknown option`);
 
@@ -174,6 +177,6 @@ export function validateConfig(input: ZtunnelConfigInput): ZtunnelConfig {
   return {
     nodeName: nodeName!, clusterId, trustDomain, network, clusterDomain, xdsAddress, caAddress, ports,
     captureBindAddress, localhostBindAddress, statsBindAddress, transparent, packetMark, connectTimeoutMs,
-    drainDeadlineMs, poolIdleTimeoutMs, socks5Workload,
+    drainDeadlineMs, poolIdleTimeoutMs, poolMaxStreamsPerConnection, socks5Workload,
   };
 }

@@ -110,6 +110,12 @@ export interface LiveBytes {
   sent(): number;
 }
 
+/** A registry's counters as plain data ({@link Metrics.snapshot}). */
+export interface MetricsSnapshot {
+  families: [string, [string, number][]][];
+  socketsOpen: { source: number; destination: number };
+}
+
 interface Family {
   help: string;
   type: 'counter' | 'gauge';
@@ -166,9 +172,18 @@ export class Metrics {
     this.add('istio_tcp_connections_failed_total', labelText(labels), 1);
   }
 
-  /** The text exposition. */
-  render(): string {
-    const out: string[] = [];
+  /**
+   * The counters as plain data (bytes of open connections included), for another thread to merge into its
+   * exposition (the multi-worker mode: each worker's registry is summed by the main thread).
+   */
+  snapshot(): MetricsSnapshot {
+    const families: [string, [string, number][]][] = [];
+    for (const [name, values] of this.current()) if (name !== 'istio_build') families.push([name, [...values]]);
+    return { families, socketsOpen: { ...this.socketsOpen } };
+  }
+
+  private current(): Map<string, Map<string, number>> {
+    const out = new Map<string, Map<string, number>>();
     for (const [name, f] of this.families) {
       const values = new Map(f.values);
       if (name === 'istio_tcp_received_bytes_total' || name === 'istio_tcp_sent_bytes_total') {
@@ -177,12 +192,32 @@ export class Metrics {
           values.set(l.labelKey, (values.get(l.labelKey) ?? 0) + n);
         }
       }
+      out.set(name, values);
+    }
+    return out;
+  }
+
+  /** The text exposition; `merge` adds other registries' snapshots (same series are summed). */
+  render(merge: readonly MetricsSnapshot[] = []): string {
+    const out: string[] = [];
+    const current = this.current();
+    const open = { ...this.socketsOpen };
+    for (const snap of merge) {
+      for (const [name, values] of snap.families) {
+        const into = current.get(name);
+        if (!into) continue;
+        for (const [k, v] of values) into.set(k, (into.get(k) ?? 0) + v);
+      }
+      open.source += snap.socketsOpen.source;
+      open.destination += snap.socketsOpen.destination;
+    }
+    for (const [name, f] of this.families) {
       out.push(`# HELP ${name} ${f.help}`, `# TYPE ${name} ${f.type}`);
-      for (const [k, v] of values) out.push(`${name}${k} ${v}`);
+      for (const [k, v] of current.get(name)!) out.push(`${name}${k} ${v}`);
     }
     out.push('# HELP istio_tcp_sockets_open The current number of open TCP sockets (unstable)', '# TYPE istio_tcp_sockets_open gauge');
-    out.push(`istio_tcp_sockets_open{reporter="source"} ${this.socketsOpen.source}`);
-    out.push(`istio_tcp_sockets_open{reporter="destination"} ${this.socketsOpen.destination}`);
+    out.push(`istio_tcp_sockets_open{reporter="source"} ${open.source}`);
+    out.push(`istio_tcp_sockets_open{reporter="destination"} ${open.destination}`);
     return out.join('\n') + '\n';
   }
 }

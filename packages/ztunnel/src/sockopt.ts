@@ -12,6 +12,9 @@ export interface SockoptBinding {
   getTransparent(fd: number): boolean;
   setMark(fd: number, mark: number): boolean;
   originalDst(fd: number): { address: string; port: number } | null;
+  /** A bound (not listening) TCP socket; flags: 1 SO_REUSEPORT, 2 IP_TRANSPARENT, 4 IP_FREEBIND; mark < 0 = none. */
+  bindSocket?(address: string, port: number, flags: number, mark: number): { fd: number; port: number };
+  closeFd?(fd: number): boolean;
 }
 
 /** Where the build puts the addon, relative to src/ and dist/ alike. */
@@ -94,4 +97,45 @@ export function originalDst(socket: Socket, addonPath?: string): { address: stri
   const binding = loadSockopt(addonPath);
   const fd = fdOf(socket);
   return wrap('SO_ORIGINAL_DST', () => binding.originalDst(fd));
+}
+
+/** Options for {@link bindSocket}. */
+export interface BindSocketOptions {
+  /** SO_REUSEPORT: several sockets (one per worker thread) share the address; the kernel spreads connections. */
+  reusePort?: boolean;
+  /** IP_TRANSPARENT (TPROXY capture), set before bind(). */
+  transparent?: boolean;
+  freebind?: boolean;
+  mark?: number;
+  addonPath?: string;
+}
+
+/** Whether the loaded helper can bind sockets itself (an older build cannot). */
+export function canBindSockets(addonPath?: string): boolean {
+  try {
+    return typeof loadSockopt(addonPath).bindSocket === 'function';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A new TCP socket bound to `address:port` with the options set before bind(), returned as a file descriptor for
+ * `server.listen({ fd })` (Node then calls listen()). `port` 0 picks an ephemeral port (returned). Errors:
+ * ZT_ERR_NATIVE_UNAVAILABLE (no helper), ZT_ERR_SOCKOPT (the option or bind failed; the message has the errno).
+ */
+export function bindSocket(address: string, port: number, opts: BindSocketOptions = {}): { fd: number; port: number } {
+  const binding = loadSockopt(opts.addonPath);
+  const fn = binding.bindSocket;
+  if (typeof fn !== 'function') {
+    throw new ZtunnelError(ZtunnelErrorCode.NATIVE_UNAVAILABLE, 'the native socket helper is an older build without bindSocket; run "npm run build"');
+  }
+  const flags = (opts.reusePort ? 1 : 0) | (opts.transparent ? 2 : 0) | (opts.freebind ? 4 : 0);
+  return wrap(`binding ${address}:${port}`, () => fn.call(binding, address, port, flags, opts.mark ?? -1));
+}
+
+/** Closes a descriptor from {@link bindSocket} that was never handed to Node. */
+export function closeFd(fd: number, addonPath?: string): void {
+  const binding = loadSockopt(addonPath);
+  wrap('close', () => binding.closeFd?.(fd));
 }

@@ -49,9 +49,26 @@ export function toWire(a: Authorization): WireAuthorization {
   } as WireAuthorization;
 }
 
+/** One mutation, in a form that can be posted to another thread and re-applied there ({@link applyStateOps}). */
+export type StateOp =
+  | { op: 'upsert'; address: Address }
+  | { op: 'remove'; name: string }
+  | { op: 'authz'; upserts: readonly Authorization[]; removals: readonly string[] };
+
 export interface StateEvents {
   change: [];
   policy: [];
+  /** every accepted mutation (the multi-worker mode replicates the state with these) */
+  op: [StateOp];
+}
+
+/** Re-applies mutations from another ProxyState's 'op' events (or a {@link ProxyState.ops} snapshot). */
+export function applyStateOps(state: ProxyState, ops: readonly StateOp[]): void {
+  for (const o of ops) {
+    if (o.op === 'upsert') state.upsertAddress(o.address);
+    else if (o.op === 'remove') state.removeAddress(o.name);
+    else state.updateAuthorizations(o.upserts, o.removals);
+  }
 }
 
 /** A resource the handler refused (sent back as a NACK). */
@@ -104,6 +121,7 @@ export class ProxyState extends EventEmitter<StateEvents> {
       list.push(s);
       this.byHostname.set(s.hostname, list);
     }
+    if (this.listenerCount('op') > 0) this.emit('op', { op: 'upsert', address: a });
     this.emit('change');
     return undefined;
   }
@@ -112,6 +130,7 @@ export class ProxyState extends EventEmitter<StateEvents> {
   removeAddress(name: string): void {
     if (this.workloads.has(name)) this.removeWorkload(name);
     else this.removeService(name);
+    if (this.listenerCount('op') > 0) this.emit('op', { op: 'remove', name });
     this.emit('change');
   }
 
@@ -149,6 +168,7 @@ export class ProxyState extends EventEmitter<StateEvents> {
     for (const n of removals) this.policies.delete(n);
     for (const a of upserts) this.policies.set(`${a.namespace}/${a.name}`, a);
     this.authorizer = new WireAuthorizer([...this.policies.values()].map(toWire));
+    if (this.listenerCount('op') > 0) this.emit('op', { op: 'authz', upserts, removals });
     this.emit('change');
     this.emit('policy');
   }
@@ -221,6 +241,15 @@ export class ProxyState extends EventEmitter<StateEvents> {
         message: `denied: policy evaluation failed (${(err as Error).message})`,
       } as unknown as Decision;
     }
+  }
+
+  /** The whole state as mutations (replayed into an empty ProxyState with applyStateOps, it is equal). */
+  ops(): StateOp[] {
+    const out: StateOp[] = [];
+    for (const s of this.services.values()) out.push({ op: 'upsert', address: { service: s } as Address });
+    for (const w of this.workloads.values()) out.push({ op: 'upsert', address: { workload: w } as Address });
+    out.push({ op: 'authz', upserts: [...this.policies.values()], removals: [] });
+    return out;
   }
 
   /** Everything, for /config_dump. */

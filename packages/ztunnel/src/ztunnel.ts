@@ -50,6 +50,19 @@ export interface ZtunnelDeps {
   /** Resolver for SOCKS5 domain names that are not mesh service hostnames. */
   resolve?: (host: string) => Promise<string>;
   random?: () => number;
+  /**
+   * Pre-bound sockets (file descriptors from `bindSocket`, options already set) for the data listeners: the
+   * listener calls `listen({ fd })` instead of binding `host:port` (the multi-worker mode's per-worker sockets).
+   */
+  listenFds?: Partial<Record<'outbound' | 'inboundPlaintext' | 'hbone' | 'socks5', number>>;
+  /** The /metrics body instead of this instance's registry (the multi-worker main thread aggregates workers). */
+  metricsText?: () => Promise<string>;
+  /** Extra drain work run by close() while this instance drains (the multi-worker mode drains its workers). */
+  drain?: (deadlineMs: number) => Promise<void>;
+  /** Connections held elsewhere (workers), added to `connections`. */
+  extraConnections?: () => number;
+  /** Told about POST /logging level changes (the multi-worker mode forwards them to the workers). */
+  onLogLevel?: (level: string) => void;
 }
 
 export interface Ztunnel {
@@ -67,12 +80,14 @@ export interface Ztunnel {
   close(opts?: { deadlineMs?: number }): Promise<void>;
 }
 
-function listen(server: Server, port: number, host: string, name: string): Promise<number> {
+function listen(server: Server, port: number, host: string, name: string, fd?: number): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', (err) =>
       reject(new ZtunnelError(ZtunnelErrorCode.LISTEN, `${name} listener could not bind ${host}:${port}: ${err.message}`, { cause: err })),
     );
-    server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
+    const done = () => resolve((server.address() as AddressInfo).port);
+    if (fd !== undefined) server.listen({ fd }, done);
+    else server.listen(port, host, done);
   });
 }
 
@@ -85,7 +100,7 @@ export async function build(config: ZtunnelConfig, deps: ZtunnelDeps): Promise<Z
   let pool: HbonePool | undefined;
   let dialer = deps.hboneDialer;
   if (!dialer && deps.identities) {
-    const p = new HbonePool({ logger: deps.logger, connectTimeoutMs: config.connectTimeoutMs, idleTimeoutMs: config.poolIdleTimeoutMs });
+    const p = new HbonePool({ logger: deps.logger, connectTimeoutMs: config.connectTimeoutMs, idleTimeoutMs: config.poolIdleTimeoutMs, maxStreamsPerConnection: config.poolMaxStreamsPerConnection });
     pool = p;
     dialer = {
       async connect(req) {
@@ -128,8 +143,10 @@ export async function build(config: ZtunnelConfig, deps: ZtunnelDeps): Promise<Z
     const port = config.ports[name];
     if (port === null) return;
     servers.push({ name, server });
-    ports[name] = await listen(server, port, host, name);
-    if (transparent) makeTransparent(server, config.packetMark === undefined ? {} : { mark: config.packetMark });
+    const fd = deps.listenFds?.[name as keyof NonNullable<ZtunnelDeps['listenFds']>];
+    ports[name] = await listen(server, port, host, name, fd);
+    // pre-bound sockets got their options before bind()
+    if (transparent && fd === undefined) makeTransparent(server, config.packetMark === undefined ? {} : { mark: config.packetMark });
     if (name !== 'metrics' && name !== 'readiness' && name !== 'admin') proxy.ownPorts.add(ports[name]!);
   };
 
@@ -165,7 +182,11 @@ export async function build(config: ZtunnelConfig, deps: ZtunnelDeps): Promise<Z
     await bind('socks5', tcpServer((s) => void socks5(s)), config.localhostBindAddress, false);
     await bind('metrics', http.createServer((req, res) => {
       if (req.url === '/metrics' || req.url === '/stats/prometheus') {
-        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(metrics.render());
+        const text = deps.metricsText ? deps.metricsText() : Promise.resolve(metrics.render());
+        text.then(
+          (body) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(body),
+          (err: Error) => res.writeHead(500).end(`metrics unavailable: ${err.message}\n`),
+        );
       } else res.writeHead(404).end('not found\n');
     }), config.statsBindAddress, false);
     await bind('readiness', http.createServer((req, res) => {
@@ -216,6 +237,7 @@ export async function build(config: ZtunnelConfig, deps: ZtunnelDeps): Promise<Z
           return;
         }
         logger.level = level;
+        deps.onLogLevel?.(level);
       }
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ level: logger.level ?? 'unknown' }) + '\n');
     } else if (url.pathname === '/quitquitquit') {
@@ -244,7 +266,7 @@ export async function build(config: ZtunnelConfig, deps: ZtunnelDeps): Promise<Z
   const handle: Ztunnel = {
     config, state, metrics, ports, ready: readyPromise,
     get connections() {
-      return proxy.connections;
+      return proxy.connections + (deps.extraConnections?.() ?? 0);
     },
     isReady: () => ready && !closing,
     close(opts = {}) {
@@ -252,7 +274,8 @@ export async function build(config: ZtunnelConfig, deps: ZtunnelDeps): Promise<Z
         log.info({ connections: proxy.connections }, 'ztunnel draining');
         // stop accepting now; the close callbacks fire once every accepted socket is gone
         const stopped = servers.map(({ server }) => new Promise<void>((r) => server.close(() => r())));
-        await proxy.drain(opts.deadlineMs ?? config.drainDeadlineMs);
+        const deadlineMs = opts.deadlineMs ?? config.drainDeadlineMs;
+        await Promise.all([proxy.drain(deadlineMs), deps.drain?.(deadlineMs)]);
         // what is left is not a proxied connection (idle HTTP keep-alive, unfinished handshakes)
         for (const s of sockets) s.destroy();
         await Promise.all(stopped);

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { Metrics, trafficLabels, TRAFFIC_LABELS } from '../src/metrics.js';
+import { Metrics, TrafficLabelCache, trafficLabels, TRAFFIC_LABELS } from '../src/metrics.js';
 import { pod, svc } from './fixtures/model.js';
 
 /** A strict subset of `promtool check metrics`: HELP/TYPE before samples, names match, label syntax, numbers. */
@@ -62,6 +62,33 @@ t.test('exposition is valid, counts live bytes, escapes label values', async (t)
   t.match(text, /source_workload="we\\"ird\\\\name\\n"/);
   t.match(text, /istio_build\{component="ztunnel",tag="1.2.3"\} 1/);
   t.match(text, /istio_tcp_sockets_open\{reporter="destination"\} 0/);
+});
+
+t.test('snapshots of other registries are summed into one exposition (multi-worker /metrics)', async (t) => {
+  const labels = trafficLabels({ reporter: 'source', mtls: true });
+  const main = new Metrics();
+  const workers = [new Metrics(), new Metrics()];
+  workers[0]!.closed(workers[0]!.opened(labels, { received: () => 5, sent: () => 1 }), 'source');
+  workers[1]!.opened(labels, { received: () => 7, sent: () => 2 }); // still open: live bytes count
+  const text = main.render(structuredClone(workers.map((w) => w.snapshot())));
+  t.same(checkExposition(text), []);
+  t.match(text, /istio_tcp_connections_opened_total\{reporter="source".*\} 2\n/);
+  t.match(text, /istio_tcp_connections_closed_total\{reporter="source".*\} 1\n/);
+  t.match(text, /istio_tcp_received_bytes_total\{reporter="source".*\} 12\n/);
+  t.match(text, /istio_tcp_sockets_open\{reporter="source"\} 1/);
+  t.equal(text.match(/istio_build\{/g)?.length, 1, 'one build info series');
+});
+
+t.test('label cache: one frozen label object per route inputs; a replaced workload object gets a fresh one', async (t) => {
+  const cache = new TrafficLabelCache();
+  const src = pod('client', '10.0.0.1', 'n1');
+  const a = cache.get({ reporter: 'source', src, mtls: true });
+  t.equal(cache.get({ reporter: 'source', src, mtls: true }), a);
+  t.ok(Object.isFrozen(a));
+  t.not(cache.get({ reporter: 'source', src, mtls: true, flag: 'DENY' }), a);
+  const updated = { ...src, canonicalRevision: 'v2' };
+  t.equal(cache.get({ reporter: 'source', src: updated, mtls: true }).source_version, 'v2');
+  t.same(cache.get({ reporter: 'destination', mtls: false }), trafficLabels({ reporter: 'destination', mtls: false }));
 });
 
 // The real linter when it is installed (Debian package `prometheus` ships `promtool`; PROMTOOL may point at it).

@@ -4,7 +4,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { existsSync } from 'node:fs';
 import { needsRoot, isRoot } from '@amesh/test-utils';
-import { DEFAULT_ADDON_PATH, fdOf, isTransparent, loadSockopt, makeTransparent, originalDst } from '../src/sockopt.js';
+import { DEFAULT_ADDON_PATH, bindSocket, canBindSockets, closeFd, fdOf, isTransparent, loadSockopt, makeTransparent, originalDst } from '../src/sockopt.js';
 import { ZtunnelError, ZtunnelErrorCode } from '../src/errors.js';
 
 const built = existsSync(DEFAULT_ADDON_PATH);
@@ -112,4 +112,35 @@ t.test('TPROXY to a transparent listener in a network namespace', { ...needsAddo
   t.equal(reply, 'hello\n', 'the pod talked to "203.0.113.7:80" and got the transparent listener');
   const accepted = JSON.parse((await lines.next()).value as string);
   t.same(accepted, { accepted: true, local: '203.0.113.7:80', remote: '10.199.0.2' });
+});
+
+t.test('bindSocket: SO_REUSEPORT sockets share a port; Node listens on the descriptor; without it the port is taken', needsAddon, async (t) => {
+  const a = bindSocket('127.0.0.1', 0, { reusePort: true });
+  const b = bindSocket('127.0.0.1', a.port, { reusePort: true });
+  t.equal(b.port, a.port);
+  const servers = [a, b].map((r) => net.createServer((s) => s.end('hi')));
+  for (const [i, r] of [a, b].entries()) await new Promise<void>((res) => servers[i]!.listen({ fd: r.fd }, res));
+  t.teardown(() => servers.forEach((s) => s.close()));
+  t.equal((servers[1]!.address() as net.AddressInfo).port, a.port);
+  const got = await new Promise<string>((resolve) => {
+    let out = '';
+    net.connect(a.port, '127.0.0.1').on('data', (d) => (out += d)).on('close', () => resolve(out));
+  });
+  t.equal(got, 'hi');
+  t.throws(() => bindSocket('127.0.0.1', a.port), { code: ZtunnelErrorCode.SOCKOPT, message: /EADDRINUSE|in use/ });
+  t.throws(() => bindSocket('not-an-ip', 0), { code: ZtunnelErrorCode.SOCKOPT });
+  const c = bindSocket('::', 0, {});
+  t.ok(c.port > 0, 'dual-stack IPv6 socket');
+  closeFd(c.fd);
+  t.ok(canBindSockets());
+  t.notOk(canBindSockets('/nonexistent/x.node'));
+  t.throws(() => bindSocket('127.0.0.1', 0, { addonPath: '/nonexistent/x.node' }), { code: ZtunnelErrorCode.NATIVE_UNAVAILABLE });
+});
+
+t.test('bindSocket with IP_TRANSPARENT and SO_MARK before bind (root)', { ...needsAddon, ...(isRoot() ? {} : { skip: 'needs CAP_NET_ADMIN' }) }, async (t) => {
+  const r = bindSocket('127.0.0.1', 0, { reusePort: true, transparent: true, mark: 1 });
+  const server = net.createServer();
+  await new Promise<void>((res) => server.listen({ fd: r.fd }, res));
+  t.teardown(() => server.close());
+  t.equal(isTransparent(server), true);
 });

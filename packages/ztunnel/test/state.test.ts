@@ -1,5 +1,5 @@
 import t from 'tap';
-import { ProxyState, canonicalIp, workloadIdentity, toWire } from '../src/state.js';
+import { ProxyState, applyStateOps, canonicalIp, workloadIdentity, toWire, type StateOp } from '../src/state.js';
 import { authz, match, pod, svc, wl } from './fixtures/model.js';
 
 t.test('indexes workloads by IP per network, uid, node, and services by VIP and hostname', async (t) => {
@@ -83,4 +83,23 @@ t.test('L4 policy: DENY wins, ALLOW must match, workload-selector policies by na
   t.equal(s.checkPolicy(conn(null), dst).decision, 'ALLOW');
   t.equal(s.policy('default/deny-net'), undefined);
   t.equal(toWire(authz({ name: 'x', namespace: 'y', groups: [{ rules: [{ matches: [match({ destinationIps: [{ address: '::1', length: 128 }] })] }] }] })).groups[0]!.rules[0]!.matches[0]!.destinationIps[0]!.address.length, 16);
+});
+
+t.test('mutations as ops: a replica fed with ops() and the op events equals the original (multi-worker replication)', async (t) => {
+  const main = new ProxyState({ nodeName: 'n' });
+  main.upsertAddress({ workload: pod('a', '10.0.0.1', 'n') });
+  main.upsertAddress({ service: svc({ namespace: 'default', hostname: 's.default.svc.cluster.local', addresses: [{ network: '', address: '10.96.0.1' }] }) });
+  main.updateAuthorizations([authz({ name: 'p', namespace: 'default' })]);
+  const replica = new ProxyState({ nodeName: 'n' });
+  applyStateOps(replica, structuredClone(main.ops()));
+  const ops: StateOp[] = [];
+  main.on('op', (o) => ops.push(o));
+  main.upsertAddress({ workload: pod('b', '10.0.0.2', 'n') });
+  main.removeAddress('Kubernetes//Pod/default/a');
+  main.updateAuthorizations([], ['default/p']);
+  t.same(ops.map((o) => o.op), ['upsert', 'remove', 'authz']);
+  applyStateOps(replica, structuredClone(ops));
+  t.same(replica.snapshot(), main.snapshot());
+  t.equal(replica.localWorkloadByIp('', '10.0.0.2')?.name, 'b');
+  t.equal(replica.serviceByVip('', '10.96.0.1')?.hostname, 's.default.svc.cluster.local');
 });
