@@ -3,8 +3,9 @@
 //   - l4 and l7 modes with 10, 1,000 and 10,000 policies spread over 100 namespaces (realistic selectors: a handful
 //     apply to each destination), each measured three ways so the decision cache cannot hide anything:
 //       * "no cache": decisionCacheSize 0, a pool of 1,024 varied requests (indexing + compiled matchers only);
-//       * "cache, cold": the default cache, 131,072 all-distinct requests (every source IP and service account
-//         differs): every decision misses, so this is the uncached path plus the cost of keying and inserting;
+//       * "no cache, all-distinct" and "cache, cold": 32,768 all-distinct requests (every source IP and service
+//         account differs; a large working set, and the identity/IP parse caches miss too) without and with the
+//         default cache: with it every decision misses, so the difference is the cost of keying and inserting;
 //       * "cache, node mix": the default cache, a node's connection mix: 300 source pods (principal + IP, 4 service
 //         accounts over 100 namespaces) each calling 4 of 50 destination workloads on the node (1-2 ports each;
 //         l7 adds method, path and the x-tenant header), plus 5% of requests from never-seen pods (new IPs).
@@ -15,7 +16,7 @@
 //     (as istio.security.Authorization, exactly ztunnel's structure); plus a variant whose 10,000 bodies all differ;
 //   - compile time for 10,000 policies (validation + compile, and compile alone).
 // Usage: node benchmarks/rbac/index.mjs [--smoke] [--json] [--only <text in a case name>]   (imports the BUILT @amesh/rbac: npx tsc -b packages/rbac)
-import { createAuthorizer, loadPolicies, WireAuthorizer, emptyMatch } from '@amesh/rbac';
+import { createAuthorizer, loadPolicies, WireAuthorizer, emptyMatch, toWireAuthorization, workloadPolicyNames } from '@amesh/rbac';
 
 const smoke = process.argv.includes('--smoke');
 const asJson = process.argv.includes('--json');
@@ -78,12 +79,12 @@ function requests(l7) {
 }
 
 /**
- * 131,072 all-distinct requests: the pool's shapes, every one with its own source IP and its own service account
+ * 32,768 all-distinct requests: the pool's shapes, every one with its own source IP and its own service account
  * (`<sa>-<i>`), so no two share a cache key (only destinations without any policy, whose decision is constant, hit).
  */
 function distinctRequests(l7) {
   const pool = requests(l7);
-  return Array.from({ length: 131072 }, (_x, i) => {
+  return Array.from({ length: 32768 }, (_x, i) => {
     const q = pool[i & 1023];
     return { ...q, source: { principal: `${q.source.principal}-${i}`, ip: `10.${128 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}` } };
   });
@@ -112,11 +113,25 @@ function nodeMix(l7) {
   });
 }
 
-/** Runs fn(i) in batches for `SECONDS`; returns decisions/s, and p99 of single-decision latency from a sample. */
-function measure(fn) {
+/** The share of decisions answered from the cache since the `before` snapshot of `a.cacheStats()`. */
+function hitRateSince(a, before) {
+  const x = a.cacheStats();
+  const hits = x.hits - before.hits;
+  const all = hits + (x.misses - before.misses) + (x.uncached - before.uncached);
+  return all === 0 ? 0 : hits / all;
+}
+
+/**
+ * Runs fn(i) in batches for `SECONDS`; returns decisions/s, p99 of single-decision latency from a sample, and (with
+ * `authz`) the cache hit rate of the timed window alone. `i` keeps counting across warm-up, timed window and sample,
+ * so a stream of distinct requests is not replayed from its start (which would turn into cache hits).
+ */
+function measure(fn, authz = null) {
   globalThis.gc?.(); // start clean: compile garbage must not be collected inside the window (run with --expose-gc)
   const warm = performance.now(); // warm up the JIT: 20,000 calls or 0.3 s, whichever comes first
-  for (let i = 0; i < 20000 && (i & 255 || performance.now() - warm < 300); i++) fn(i);
+  let seq = 0;
+  for (; seq < 20000 && (seq & 255 || performance.now() - warm < 300); seq++) fn(seq);
+  const stats0 = authz?.cacheStats();
   let n = 0;
   const cpu0 = process.cpuUsage();
   const start = process.hrtime.bigint();
@@ -124,23 +139,25 @@ function measure(fn) {
   let elapsed = 0n;
   let batch = 256;
   while (elapsed < budget) {
-    for (let i = 0; i < batch; i++) fn(n + i);
+    for (let i = 0; i < batch; i++) fn(seq + n + i);
     n += batch;
     elapsed = process.hrtime.bigint() - start;
     if (elapsed < budget / 20n) batch *= 2;
   }
   const perSec = n / (Number(elapsed) / 1e9);
   const cpu = process.cpuUsage(cpu0);
+  const hitRate = authz ? hitRateSince(authz, stats0) : undefined;
+  seq += n;
   const perCpuSec = n / ((cpu.user + cpu.system) / 1e6);
   const sample = Math.max(100, Math.min(smoke ? 200 : 20000, Math.round(perSec * (smoke ? 0.05 : 0.5))));
   const lat = new Float64Array(sample);
   for (let i = 0; i < sample; i++) {
     const t0 = process.hrtime.bigint();
-    fn(i);
+    fn(seq + i);
     lat[i] = Number(process.hrtime.bigint() - t0);
   }
   lat.sort();
-  return { perSec, perCpuSec, p99us: lat[Math.floor(sample * 0.99)] / 1000, n };
+  return { perSec, perCpuSec, p99us: lat[Math.floor(sample * 0.99)] / 1000, n, hitRate };
 }
 
 function report(name, target, m, extra = {}) {
@@ -161,12 +178,7 @@ function report(name, target, m, extra = {}) {
 }
 
 // ---- l4 / l7 at 10, 1,000, 10,000 policies ----------------------------------------------------------------------
-const hitRate = (a, before) => {
-  const x = a.cacheStats();
-  const hits = x.hits - before.hits;
-  const all = hits + (x.misses - before.misses) + (x.uncached - before.uncached);
-  return all === 0 ? 0 : hits / all;
-};
+
 for (const mode of ['l4', 'l7']) {
   const l7 = mode === 'l7';
   const reqs = requests(l7);
@@ -182,21 +194,23 @@ for (const mode of ['l4', 'l7']) {
       const allowed = reqs.filter((q) => a.evaluate(q).decision === 'ALLOW').length;
       report(`${base}, no cache`, target, m, { note: `${Math.round((100 * allowed) / reqs.length)}% of requests allowed` });
     }
-    if (want(`${base}, cache, cold`)) {
+    for (const cache of [false, true]) {
+      const name = `${base}, ${cache ? 'cache, cold' : 'no cache, all-distinct'}`;
+      if (!want(name)) continue;
       distinct ??= distinctRequests(l7);
-      const a = createAuthorizer(policies, { mode });
-      const s0 = a.cacheStats();
-      const m = measure((i) => a.evaluate(distinct[i & 131071]));
+      const a = createAuthorizer(policies, { mode, decisionCacheSize: cache ? 16384 : 0 });
+      const m = measure((i) => a.evaluate(distinct[i & 32767]), a);
       const allowed = distinct.slice(0, 4096).filter((q) => a.evaluate(q).decision === 'ALLOW').length;
-      report(`${base}, cache, cold`, target, m, { hitRate: hitRate(a, s0), note: `all-distinct requests, cache hit rate ${(100 * hitRate(a, s0)).toFixed(1)}%, ${Math.round((100 * allowed) / 4096)}% allowed` });
+      report(name, target, m, { hitRate: m.hitRate, note: `32,768 all-distinct requests, cache hit rate ${(100 * m.hitRate).toFixed(1)}%, ${Math.round((100 * allowed) / 4096)}% allowed` });
     }
-    if (want(`${base}, cache, node mix`)) {
+    for (const cache of [false, true]) {
+      const name = `${base}, ${cache ? 'cache' : 'no cache'}, node mix`;
+      if (!want(name)) continue;
       mix ??= nodeMix(l7);
-      const a = createAuthorizer(policies, { mode });
-      const s0 = a.cacheStats();
-      const m = measure((i) => a.evaluate(mix[i & 65535]));
+      const a = createAuthorizer(policies, { mode, decisionCacheSize: cache ? 16384 : 0 });
+      const m = measure((i) => a.evaluate(mix[i & 65535]), a);
       const allowed = mix.slice(0, 4096).filter((q) => a.evaluate(q).decision === 'ALLOW').length;
-      report(`${base}, cache, node mix`, target, m, { hitRate: hitRate(a, s0), note: `cache hit rate ${(100 * hitRate(a, s0)).toFixed(1)}%, ${Math.round((100 * allowed) / 4096)}% allowed` });
+      report(name, target, m, { hitRate: m.hitRate, note: `65,536-request node mix, cache hit rate ${(100 * m.hitRate).toFixed(1)}%, ${Math.round((100 * allowed) / 4096)}% allowed` });
     }
   }
 }
@@ -219,10 +233,10 @@ function ztunnelShapePolicies(distinct) {
 const zReq = { destination: { namespace: 'default', labels: {}, ip: '127.0.0.2', port: 12345 }, source: { principal: null, ip: '127.0.0.1' } };
 for (const distinct of [false, true]) {
   if (!want(`l4 engine, 10k global DENY × 10 rules${distinct ? ' (all bodies differ)' : ''}`)) continue;
-  const a = createAuthorizer(ztunnelShapePolicies(distinct), { mode: 'l4' });
+  const a = createAuthorizer(ztunnelShapePolicies(distinct), { mode: 'l4', decisionCacheSize: 0 }); // one request: a cache would always hit
   const m = measure(() => a.evaluate(zReq));
   if (a.evaluate(zReq).decision !== 'ALLOW') throw new Error('ztunnel shape must not match');
-  report(`l4 engine, 10k global DENY × 10 rules${distinct ? ' (all bodies differ)' : ''}`, distinct ? '' : 'target ≥10,000/s (naive: 71/s)', m);
+  report(`l4 engine, 10k global DENY × 10 rules${distinct ? ' (all bodies differ)' : ''}, no cache`, distinct ? '' : 'target ≥10,000/s (naive: 71/s)', m);
 }
 function ztunnelShapeWire(distinct) {
   const addr = { address: new Uint8Array([198, 51, 100, 0]), length: 24 };
@@ -237,9 +251,24 @@ const conn = { srcIdentity: null, srcIp: '127.0.0.1', dstIp: '127.0.0.2', dstPor
 const wl = { namespace: 'default', authorizationPolicies: [] };
 for (const distinct of [false, true]) {
   if (!want(`wire (ztunnel algebra), 10k global DENY × 10 rules${distinct ? ' (all differ)' : ''}`)) continue;
-  const w = new WireAuthorizer(ztunnelShapeWire(distinct));
+  const w = new WireAuthorizer(ztunnelShapeWire(distinct), { decisionCacheSize: 0 });
   const m = measure(() => w.check(conn, wl));
-  report(`wire (ztunnel algebra), 10k global DENY × 10 rules${distinct ? ' (all differ)' : ''}`, distinct ? '' : 'target ≥10,000/s', m);
+  report(`wire (ztunnel algebra), 10k global DENY × 10 rules${distinct ? ' (all differ)' : ''}, no cache`, distinct ? '' : 'target ≥10,000/s', m);
+}
+
+// ---- the wire evaluator (what ztunnel runs) on the 1,000 realistic policies as istiod converts them -------------
+if (want('wire (ztunnel algebra), 1,000 policies')) {
+  const policies = loadPolicies(realisticPolicies(1000, false));
+  const auths = policies.map((p) => toWireAuthorization(p).authorization).filter((x) => x !== null);
+  const asConn = (q) => ({ conn: { srcIdentity: q.source.principal, srcIp: q.source.ip, dstIp: q.destination.ip, dstPort: q.destination.port }, wl: { namespace: q.destination.namespace, authorizationPolicies: workloadPolicyNames(policies, q.destination) } });
+  const pool = requests(false).map(asConn);
+  const mix = nodeMix(false).map(asConn);
+  for (const [label, size, reqs, mask] of [['no cache', 0, pool, 1023], ['no cache, node mix', 0, mix, 65535], ['cache, node mix', 16384, mix, 65535]]) {
+    const w = new WireAuthorizer(auths, { decisionCacheSize: size });
+    const m = measure((i) => { const x = reqs[i & mask]; return w.check(x.conn, x.wl); }, w);
+    const extra = size === 0 ? {} : { hitRate: m.hitRate, note: `cache hit rate ${(100 * m.hitRate).toFixed(1)}%` };
+    report(`wire (ztunnel algebra), 1,000 policies, ${label}`, '', m, extra);
+  }
 }
 
 // ---- compile time -----------------------------------------------------------------------------------------------

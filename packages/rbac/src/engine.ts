@@ -7,7 +7,7 @@ import {
   READ_PATH, READ_PORT, READ_REMOTE_IP, READ_SNI, READ_SRC_IP, type CompiledRule, type Engine,
 } from './compile.js';
 import { loadPolicies, isPolicy, ruleKey, type Action, type Policy, type TargetRef } from './model.js';
-import { IdentityCache, RequestContext, type AuthzRequest, type Mode } from './request.js';
+import { IdentityCache, keyPart, RequestContext, type AuthzRequest, type Mode } from './request.js';
 
 /** A CUSTOM (ext_authz) provider: answers ALLOW or DENY for a request that matched a CUSTOM policy. */
 export type CustomProvider = (request: AuthzRequest, policy: Policy) => 'ALLOW' | 'DENY' | Promise<'ALLOW' | 'DENY'>;
@@ -24,9 +24,11 @@ export interface AuthorizerOptions {
   /** PILOT_ENABLE_MULTIPLE_CUSTOM_AUTHZ_PROVIDERS. Default false: 2+ providers on a workload turn CUSTOM into DENY. */
   readonly multipleCustomProviders?: boolean;
   /**
-   * Most decisions the decision cache holds (default 16,384; 0 turns it off). Decisions are cached per destination
+   * Most decisions the decision cache holds; 0 (the default) turns it off. Decisions are cached per destination
    * workload and keyed on exactly the request attributes the applicable policies read; when the cache is full it
-   * is cleared at once (a new generation), so it never holds more. An authorizer is immutable, so a policy update (a new authorizer)
+   * is cleared at once (a new generation), so it never holds more. It pays when many policies apply to a
+   * destination and requests repeat (docs/benchmarks.md B10: 10,000 policies); with a few applicable policies the
+   * indexed evaluation is as cheap as a lookup, and in l7 the key holds HTTP attributes (low hit rates). An authorizer is immutable, so a policy update (a new authorizer)
    * starts with an empty cache.
    */
   readonly decisionCacheSize?: number;
@@ -148,11 +150,8 @@ interface Applicable {
   readonly cacheable: boolean;
   /** "allow policies exist, but none allowed" for this destination (frozen, shared). */
   readonly notAllowed: Decision | null;
-  /**
-   * Cached decisions: nested maps keyed level by level on the raw values the policies read (principal, source IP,
-   * …, in READ_* order, see `keyValues`); Map keys compare by type and value, so no encoding can collide.
-   */
-  readonly decisions: Map<unknown, unknown>;
+  /** Cached decisions by `decisionKey` (the values the policies read, in READ_* order, type-tagged). */
+  readonly decisions: Map<string, Decision>;
 }
 
 /**
@@ -167,12 +166,10 @@ interface NsEntry {
 
 const EMPTY: readonly Group[] = [];
 const NONE: readonly never[] = Object.freeze([]);
-const DEFAULT_DECISION_CACHE = 16384;
+const DEFAULT_DECISION_CACHE = 0;
 /** Most memoized destination workloads; past this the memo is cleared (bounded memory under arbitrary requests). */
 const MAX_DESTINATIONS = 8192;
 
-/** Values usable as cache keys: the request attribute types (anything else is not cached). */
-const keyable = (v: unknown): boolean => v === undefined || v === null || typeof v === 'string' || typeof v === 'number';
 
 function attachKey(a: Attach): string {
   return a.kind === 'targetRefs' ? `t:${JSON.stringify(a.refs)}` : a.kind === 'selector' ? `s:${JSON.stringify(a.labels)}` : 'a';
@@ -331,35 +328,28 @@ export class Authorizer {
     return Object.freeze(d);
   }
 
-  /** Reused buffer for `keyValues` (single-threaded; filled and read within one `fast` call). */
-  private readonly keyBuf: unknown[] = [];
-
   /**
-   * Fills `keyBuf` with the decision cache key: exactly the attributes the applicable policies read, raw, in READ_*
-   * order. False when a value has an unexpected type (then the decision is not cached).
+   * The decision cache key: exactly the attributes the applicable policies read, raw, in READ_* order (see
+   * `keyPart`); null when a value cannot be keyed (then the decision is not cached).
    */
-  private keyValues(ap: Applicable, req: AuthzRequest, ctx: RequestContext): boolean {
+  private decisionKey(ap: Applicable, req: AuthzRequest, ctx: RequestContext): string | null {
     const r = ap.reads;
-    const out = this.keyBuf;
-    out.length = 0;
     const src = req.source;
-    if (r & READ_ID) out.push(src?.principal);
-    if (r & (READ_SRC_IP | READ_REMOTE_IP)) out.push(src?.ip);
-    if (r & READ_REMOTE_IP) out.push(src?.remoteIp);
-    if (r & READ_DST_IP) out.push(req.destination.ip);
-    if (r & READ_PORT) out.push(req.destination.port);
-    if (r & READ_METHOD) out.push(ctx.method);
+    let k: string | null = '';
+    if (r & READ_ID && (k = keyPart(k, src?.principal)) === null) return null;
+    if (r & (READ_SRC_IP | READ_REMOTE_IP) && (k = keyPart(k, src?.ip)) === null) return null;
+    if (r & READ_REMOTE_IP && (k = keyPart(k, src?.remoteIp)) === null) return null;
+    if (r & READ_DST_IP && (k = keyPart(k, req.destination.ip)) === null) return null;
+    if (r & READ_PORT && (k = keyPart(k, req.destination.port)) === null) return null;
+    if (r & READ_METHOD && (k = keyPart(k, ctx.method)) === null) return null;
     if (r & READ_PATH) {
       const p = ctx.path;
-      if (!p.ok) return false;
-      out.push(p.path);
+      if (!p.ok || (k = keyPart(k, p.path)) === null) return null;
     }
-    if (r & READ_HOST) out.push(ctx.host);
-    if (r & READ_HEADER) for (let i = 0; i < ap.headers.length; i++) out.push(ctx.header(ap.headers[i]!));
-    if (r & READ_SNI) out.push(ctx.sni);
-    if (out.length === 0) out.push(null); // nothing read: one decision for the destination
-    for (let i = 0; i < out.length; i++) if (!keyable(out[i])) return false;
-    return true;
+    if (r & READ_HOST && (k = keyPart(k, ctx.host)) === null) return null;
+    if (r & READ_HEADER) for (let i = 0; i < ap.headers.length; i++) if ((k = keyPart(k, ctx.header(ap.headers[i]!))) === null) return null;
+    if (r & READ_SNI && (k = keyPart(k, ctx.sni)) === null) return null;
+    return k;
   }
 
   /** How a policy can attach in this mode, or null when it never takes effect here (A4). */
@@ -488,15 +478,12 @@ export class Authorizer {
       this.uncached++;
       return this.compute(ap, ctx);
     }
-    if (!this.keyValues(ap, req, ctx)) {
+    const key = this.decisionKey(ap, req, ctx);
+    if (key === null) {
       this.uncached++;
       return this.compute(ap, ctx);
     }
-    const kv = this.keyBuf;
-    const last = kv.length - 1;
-    let m: Map<unknown, unknown> | undefined = ap.decisions;
-    for (let i = 0; i < last && m !== undefined; i++) m = m.get(kv[i]) as Map<unknown, unknown> | undefined;
-    const hit = m?.get(kv[last]) as Decision | undefined;
+    const hit = ap.decisions.get(key);
     if (hit !== undefined) {
       this.hits++;
       return hit;
@@ -510,17 +497,7 @@ export class Authorizer {
       this.entries = 0;
       this.clears++;
     }
-    // compute() does not touch keyBuf, so it still holds this request's key.
-    m = ap.decisions;
-    for (let i = 0; i < last; i++) {
-      let next = m.get(kv[i]) as Map<unknown, unknown> | undefined;
-      if (next === undefined) {
-        next = new Map();
-        m.set(kv[i], next);
-      }
-      m = next;
-    }
-    m.set(kv[last], d);
+    ap.decisions.set(key, d);
     this.entries++;
     return d;
   }

@@ -273,3 +273,15 @@ export class RequestContext {
     return this.req.connection?.sni ?? null;
   }
 }
+
+/**
+ * Appends one value to a decision cache key: a type tag ('s' string, 'n' number, '-' absent) and the value, then a
+ * NUL separator. Strings containing NUL and values of other types are refused (null: the decision is not cached),
+ * so two different value lists never give the same key.
+ */
+export function keyPart(k: string, v: unknown): string | null {
+  if (typeof v === 'string') return v.indexOf('\u0000') < 0 ? `${k}s${v}\u0000` : null;
+  if (v === undefined || v === null) return `${k}-\u0000`;
+  if (typeof v === 'number') return `${k}n${v}\u0000`;
+  return null;
+}

@@ -4,7 +4,7 @@
 // (`rbac.rs Authorization::matches`, `state.rs assert_rbac`).
 import { cidrContains, matchString, parseCidr, parseIp, parsePort, parseStringMatcher, type StringMatcher } from './match.js';
 import { isL4WhenKey, ruleUsesHttp, type Condition, type Operation, type Policy, type Source } from './model.js';
-import { IdentityCache, parseIdentity, type Identity } from './request.js';
+import { IdentityCache, keyPart, parseIdentity, type Identity } from './request.js';
 import type { CacheStats, Decision, DryRunResult } from './engine.js';
 
 /** `istio.security.StringMatch` (oneof match_type). `presence` is `google.protobuf.Empty`. */
@@ -367,7 +367,7 @@ interface UnitLists {
 /** `WireAuthorizer` options. */
 export interface WireAuthorizerOptions {
   /**
-   * Most decisions the decision cache holds (default 16,384; 0 turns it off). Keyed on (workload namespace, its
+   * Most decisions the decision cache holds; 0 (the default) turns it off. Keyed on (workload namespace, its
    * `authorizationPolicies` names, source identity, source IP, destination IP, destination port) — everything
    * `check` reads; cleared at once when full. The authorizer is immutable: a policy update is a new authorizer with
    * an empty cache.
@@ -375,18 +375,14 @@ export interface WireAuthorizerOptions {
   readonly decisionCacheSize?: number;
 }
 
-/** Ends the list of policy names in a cache key (so ["a"] and ["a", "b"] never share a path). */
-const END_OF_NAMES = Symbol('end of names');
-
 export class WireAuthorizer {
   private readonly byKey = new Map<string, CAuth>();
   /** NAMESPACE policies by namespace, GLOBAL under ""; policies with identical bodies share one unit. */
   private readonly byNs = new Map<string, UnitLists>();
   private readonly ids = new IdentityCache();
   private readonly cacheMax: number;
-  /** Nested maps, one level per key value (see WireAuthorizerOptions); leaves are frozen decisions. */
-  private cache = new Map<unknown, unknown>();
-  private readonly keyBuf: unknown[] = [];
+  /** Frozen decisions by key (see WireAuthorizerOptions, `keyPart`). */
+  private cache = new Map<string, Decision>();
   private entries = 0;
   private hits = 0;
   private misses = 0;
@@ -394,7 +390,7 @@ export class WireAuthorizer {
   private clears = 0;
 
   constructor(authorizations: readonly Authorization[], options: WireAuthorizerOptions = {}) {
-    const size = options.decisionCacheSize ?? 16384;
+    const size = options.decisionCacheSize ?? 0;
     this.cacheMax = Number.isFinite(size) && size > 0 ? Math.floor(size) : 0;
     const cache = new Map<string, CGroup[]>();
     const units = new Map<string, Unit>();
@@ -444,23 +440,19 @@ export class WireAuthorizer {
       this.uncached++;
       return this.evaluate(conn, workload);
     }
-    const kv = this.keyBuf;
-    kv.length = 0;
-    kv.push(workload.namespace);
+    // The key: namespace, the number of policy names and each name, then the connection (see `keyPart`).
     const names = workload.authorizationPolicies;
-    for (let i = 0; i < names.length; i++) kv.push(names[i]);
-    kv.push(END_OF_NAMES, conn.srcIdentity, conn.srcIp, conn.dstIp, conn.dstPort);
-    for (let i = 0; i < kv.length; i++) {
-      const v = kv[i];
-      if (!(v === null || v === undefined || v === END_OF_NAMES || typeof v === 'string' || typeof v === 'number')) {
-        this.uncached++;
-        return this.evaluate(conn, workload);
-      }
+    let k = keyPart(keyPart('', workload.namespace) ?? '', names.length);
+    for (let i = 0; i < names.length && k !== null; i++) k = keyPart(k, names[i]);
+    if (k !== null) k = keyPart(k, conn.srcIdentity);
+    if (k !== null) k = keyPart(k, conn.srcIp);
+    if (k !== null) k = keyPart(k, conn.dstIp);
+    if (k !== null) k = keyPart(k, conn.dstPort);
+    if (k === null || typeof workload.namespace !== 'string') {
+      this.uncached++;
+      return this.evaluate(conn, workload);
     }
-    const last = kv.length - 1;
-    let m: Map<unknown, unknown> | undefined = this.cache;
-    for (let i = 0; i < last && m !== undefined; i++) m = m.get(kv[i]) as Map<unknown, unknown> | undefined;
-    const hit = m?.get(kv[last]) as Decision | undefined;
+    const hit = this.cache.get(k);
     if (hit !== undefined) {
       this.hits++;
       return hit;
@@ -475,16 +467,7 @@ export class WireAuthorizer {
       this.entries = 0;
       this.clears++;
     }
-    m = this.cache;
-    for (let i = 0; i < last; i++) {
-      let next = m.get(kv[i]) as Map<unknown, unknown> | undefined;
-      if (next === undefined) {
-        next = new Map();
-        m.set(kv[i], next);
-      }
-      m = next;
-    }
-    m.set(kv[last], d);
+    this.cache.set(k, d);
     this.entries++;
     return d;
   }

@@ -138,9 +138,9 @@ t.test('randomized: cached decisions equal uncached ones (l4, l7, waypoint; dry-
     for (const mode of ['l4', 'l7', 'waypoint'] as Mode[]) {
       let before: Decision[] | null = null;
       for (let update = 0; update < 2; update++) {
-        const cached = createAuthorizer(policies, { mode, providers });
+        const cached = createAuthorizer(policies, { mode, providers, decisionCacheSize: 16384 });
         const tiny = createAuthorizer(policies, { mode, providers, decisionCacheSize: 5 });
-        const off = createAuthorizer(policies, { mode, providers, decisionCacheSize: 0 });
+        const off = createAuthorizer(policies, { mode, providers }); // the default: no cache
         const now: Decision[] = [];
         // Three passes over the same requests: the first fills the cache, the others hit it.
         for (let pass = 0; pass < 3; pass++) {
@@ -177,7 +177,7 @@ t.test('randomized: cached decisions equal uncached ones (l4, l7, waypoint; dry-
   t.ok(changedByUpdate > 0, `policy updates changed decisions (${changedByUpdate}), and the new authorizer saw them`);
 });
 
-const allowFoo = (spec: Spec) => createAuthorizer([P('allow', 'foo', { selector: { matchLabels: { app: 'web' } }, ...spec })], { mode: 'l7' });
+const allowFoo = (spec: Spec) => createAuthorizer([P('allow', 'foo', { selector: { matchLabels: { app: 'web' } }, ...spec })], { mode: 'l7', decisionCacheSize: 100 });
 const base = (o: { ip?: string; principal?: string | null; header?: string; path?: string; port?: number; jwt?: boolean } = {}): AuthzRequest => ({
   destination: { namespace: 'foo', labels: { app: 'web' }, ip: '10.0.0.2', port: o.port ?? 8080 },
   source: { principal: o.principal === undefined ? 'cluster.local/ns/a/sa/x' : o.principal, ip: o.ip ?? '10.1.1.1' },
@@ -213,7 +213,7 @@ t.test('not cached: JWT-reading policies, CUSTOM, traces, waypoint, unexpected v
   t.same([j.cacheStats().uncached, j.cacheStats().entries], [2, 0]);
 
   let calls = 0;
-  const c = createAuthorizer([P('ext', 'foo', { action: 'CUSTOM', provider: { name: 'ext' }, rules: [{}] })], { mode: 'l7', providers: { ext: () => (calls++ % 2 === 0 ? 'DENY' : 'ALLOW') } });
+  const c = createAuthorizer([P('ext', 'foo', { action: 'CUSTOM', provider: { name: 'ext' }, rules: [{}] })], { mode: 'l7', decisionCacheSize: 100, providers: { ext: () => (calls++ % 2 === 0 ? 'DENY' : 'ALLOW') } });
   t.same([c.evaluate(base()).decision, c.evaluate(base()).decision, c.evaluate(base()).decision], ['DENY', 'ALLOW', 'DENY'], 'CUSTOM providers are asked every time');
   t.equal(c.cacheStats().entries, 0);
 
@@ -229,13 +229,20 @@ t.test('cached decisions are frozen values; dry-run results are cached with them
   const a = createAuthorizer([
     P('allow', 'foo', { rules: [{ to: [{ operation: { ports: ['8080'] } }] }] }),
     P('dry', 'foo', { action: 'DENY', rules: [{ from: [{ source: { ipBlocks: ['10.1.1.0/24'] } }] }] }, { 'istio.io/dry-run': 'true' }),
-  ], { mode: 'l4' });
+  ], { mode: 'l4', decisionCacheSize: 100 });
   const d1 = a.evaluate(base());
   const d2 = a.evaluate(base());
   t.equal(d1, d2, 'the same value');
   t.ok(Object.isFrozen(d1) && Object.isFrozen(d1.dryRun) && Object.isFrozen(d1.audit));
   t.same(d1.dryRun, [{ policy: 'foo/dry', action: 'DENY', matched: true, ruleIndex: 0 }]);
   t.same(a.evaluate(base({ ip: '10.2.2.2' })).dryRun, [{ policy: 'foo/dry', action: 'DENY', matched: false, ruleIndex: null }], 'the dry-run policy reads the source IP: a separate entry');
+});
+
+t.test('off by default', async (t) => {
+  const a = createAuthorizer([P('allow', 'foo', { rules: [{}] })], { mode: 'l4' });
+  a.evaluate(base());
+  a.evaluate(base());
+  t.same(a.cacheStats(), { hits: 0, misses: 0, uncached: 2, entries: 0, clears: 0, destinations: 1 });
 });
 
 t.test('bounded: a full cache is cleared at once; destinations are bounded too', async (t) => {
@@ -249,7 +256,7 @@ t.test('bounded: a full cache is cleared at once; destinations are bounded too',
   t.equal(a.evaluate(base({ ip: '10.0.0.3' })).decision, 'ALLOW');
   t.equal(a.cacheStats().hits, 1);
 
-  const many = createAuthorizer([P('allow', 'foo', { rules: [{}] })], { mode: 'l4' });
+  const many = createAuthorizer([P('allow', 'foo', { rules: [{}] })], { mode: 'l4', decisionCacheSize: 16384 });
   for (let i = 0; i < 9000; i++) many.evaluate({ destination: { namespace: `ns-${i}`, port: 1 }, source: { principal: null, ip: '10.0.0.1' } });
   t.ok(many.cacheStats().destinations <= 8192, `memoized destinations stay bounded (${many.cacheStats().destinations})`);
   t.ok(many.cacheStats().entries <= 8192);

@@ -1,7 +1,7 @@
 import t from 'tap';
 import {
   cidrContains, compilePathTemplate, escapeRegExp, formatCidr, isPathTemplate, lowerMatcher, matchString, normalizePath, parseCidr, parseIp,
-  parsePort, parseStringMatcher, pathTemplateProblems,
+  parsePort, parseStringMatcher, parseV4Slow, pathTemplateProblems,
 } from '../src/match.js';
 
 t.test('string value syntax, in order: presence, suffix, prefix, exact', async (t) => {
@@ -61,4 +61,24 @@ t.test('path templates', async (t) => {
   t.ok(re.test('/a.b/x/'));
   t.notOk(re.test('/aXb/x/y'));
   t.equal(escapeRegExp('a.b*'), 'a\\.b\\*');
+});
+
+t.test('the one-pass IPv4 parser agrees with the split-based one', async (t) => {
+  const samples = ['1.2.3.4', '0.0.0.0', '255.255.255.255', '256.1.1.1', '01.2.3.4', '1.2.3', '1.2.3.4.5', '1..3.4', '.1.2.3', '1.2.3.', '1.2.3.04', '10.0.0.1a', ' 1.2.3.4', '1.2.3.4 ', '', '1234.1.1.1', '0.00.0.0', '9.99.199.249'];
+  for (let i = 0; i < 2000; i++) {
+    const alphabet = '0123456789..x';
+    let s = '';
+    for (let k = 0; k < 1 + ((i * 7919) % 15); k++) s += alphabet[(i * 31 + k * 17 + ((i * k) % 13)) % alphabet.length];
+    samples.push(s);
+  }
+  let mismatches = 0;
+  for (const s of samples) {
+    const a = parseIp(s);
+    const b = parseV4Slow(s);
+    if (JSON.stringify(a && Array.from(a)) !== JSON.stringify(b && Array.from(b))) {
+      mismatches++;
+      t.fail(`"${s}": ${String(a)} vs ${String(b)}`);
+    }
+  }
+  t.equal(mismatches, 0, `${samples.length} strings`);
 });

@@ -230,8 +230,8 @@ t.test('randomized: the wire-form evaluator agrees with l4 mode', async (t) => {
     const policies = loadPolicies(raws);
     const l4 = createAuthorizer(policies, { mode: 'l4' });
     const auths = policies.map((p) => toWireAuthorization(p, { enableDryRun: true }).authorization).filter((a): a is Authorization => a !== null);
-    const wire = new WireAuthorizer(auths);
-    const wireOff = new WireAuthorizer(auths, { decisionCacheSize: 0 });
+    const wire = new WireAuthorizer(auths, { decisionCacheSize: 16384 });
+    const wireOff = new WireAuthorizer(auths); // the default: no cache
     const wireTiny = new WireAuthorizer(auths, { decisionCacheSize: 3 });
     for (let k = 0; k < 20; k++) {
       const req: AuthzRequest = {
