@@ -240,7 +240,11 @@ async function clientProxy(msg) {
 
 // ---------------------------------------------------------------------------------------------- load generator
 function child(r, init) {
-  const c = fork(new URL(import.meta.url).pathname, [`--role=${r}`, ...argv], { execArgv: ['--expose-gc'] });
+  // --prof-dir=DIR: each child writes a V8 CPU profile there (children then exit on disconnect instead of a kill)
+  const prof = argv.find((a) => a.startsWith('--prof-dir='))?.slice(11);
+  const c = fork(new URL(import.meta.url).pathname, [`--role=${r}`, ...argv], {
+    execArgv: ['--expose-gc', ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`, `--cpu-prof-name=${r}.cpuprofile`] : [])],
+  });
   const ready = new Promise((resolve) => c.once('message', resolve));
   c.send(init);
   return { proc: c, ready };
@@ -422,7 +426,12 @@ async function main() {
   const hbonePort = (await sp.ready).port;
   const cp = child('client', { client: pem(client), serverId: serverId.id.toString(), hbonePort, backendPort });
   const clientPort = (await cp.ready).port;
-  const stop = () => [be, sp, cp].forEach((c) => c.proc.kill());
+  let stopped = false;
+  const stop = () => {
+    if (stopped) return;
+    stopped = true;
+    [be, sp, cp].forEach((c) => (argv.some((a) => a.startsWith('--prof-dir=')) ? c.proc.disconnect() : c.proc.kill()));
+  };
   process.on('exit', stop);
 
   const out = (line) => process.stdout.write(`${line}\n`);
