@@ -102,7 +102,7 @@ export class SigningPool {
   /** consecutive failures without a successful answer in between (drives the restart backoff) */
   #failures = 0;
   #restarts = 0;
-  #readyWaiters: Array<() => void> = [];
+  #readyWaiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
   /** replacement workers waiting out their backoff */
   readonly #restartTimers = new Set<NodeJS.Timeout>();
 
@@ -147,7 +147,7 @@ export class SigningPool {
     this.#restartTimers.clear();
     const err = (): SpiffeError => new SpiffeError(SpiffeErrorCode.CA_CLOSED, 'the certificate authority was closed before this request was signed');
     for (const p of this.#queue.splice(0)) p.reject(err());
-    for (const w of this.#readyWaiters.splice(0)) w();
+    for (const w of this.#readyWaiters.splice(0)) w.resolve();
     const stopping: Promise<number>[] = [];
     for (const s of this.#slots) {
       if (!s) continue;
@@ -159,10 +159,13 @@ export class SigningPool {
     await Promise.all(stopping);
   }
 
-  /** Resolves once every worker is started and ready to sign (right away when they are). */
+  /**
+   * Resolves once every worker is started and ready to sign (right away when they are); rejects with
+   * SIGNING_WORKER_FAILED when a worker fails before it became ready (it is still replaced, with backoff).
+   */
   whenReady(): Promise<void> {
     if (this.#closed || this.readyWorkers === this.size) return Promise.resolve();
-    return new Promise((resolve) => this.#readyWaiters.push(resolve));
+    return new Promise((resolve, reject) => this.#readyWaiters.push({ resolve, reject }));
   }
 
   /** workers started and ready to sign */
@@ -184,7 +187,7 @@ export class SigningPool {
       slot.lastHeard = performance.now();
       if (msg === 'ready') {
         slot.ready = true;
-        if (this.readyWorkers === this.size) for (const w of this.#readyWaiters.splice(0)) w();
+        if (this.readyWorkers === this.size) for (const w of this.#readyWaiters.splice(0)) w.resolve();
         if (this.#queue.length === 0) worker.unref();
         else this.#scheduleFlush();
         return;
@@ -215,6 +218,11 @@ export class SigningPool {
     void slot.worker.terminate();
     for (const p of held) {
       p.reject(new SpiffeError(SpiffeErrorCode.SIGNING_WORKER_FAILED, `signing worker ${slot.index} ${why} while holding this request: nothing was issued, retry`));
+    }
+    if (!slot.ready) {
+      for (const w of this.#readyWaiters.splice(0)) {
+        w.reject(new SpiffeError(SpiffeErrorCode.SIGNING_WORKER_FAILED, `signing worker ${slot.index} ${why} while starting`));
+      }
     }
     if (this.#closed) return;
     const delay = RESTART_BACKOFF_MS[Math.min(this.#failures, RESTART_BACKOFF_MS.length - 1)]!;

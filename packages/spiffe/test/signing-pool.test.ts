@@ -2,6 +2,7 @@ import t, { type Test } from 'tap';
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { SigningPool } from '../src/signing-pool.js';
 import { CertificateAuthority, SpiffeError, SpiffeErrorCode, createCsr, generateKeySync, type IssuedCertificate } from '../src/index.js';
 
 const openssl = (...args: string[]): string => execFileSync('openssl', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -101,6 +102,19 @@ t.test('close() terminates the workers and fails pending requests with CA_CLOSED
   const inThread = await CertificateAuthority.createRoot({ trustDomain: 'cluster.local' });
   await inThread.close();
   await t.rejects(inThread.signCsrAsync(csrs[0]!, { identity: ID(0) }), { code: SpiffeErrorCode.CA_CLOSED }, 'in-thread CAs refuse after close too');
+});
+
+t.test('a worker that cannot start: whenReady rejects, requests fail after the timeout, nothing hangs', async (t) => {
+  const errors: unknown[] = [];
+  const logger = { trace() {}, debug() {}, info() {}, warn() {}, error: (o: object) => void errors.push(o), child: () => logger };
+  const p = new SigningPool({ size: 1, snapshot: { keyPem: 'not a key' }, now: Date.now, timeoutMs: 400, logger });
+  t.teardown(() => p.close());
+  await t.rejects(p.whenReady(), { code: SpiffeErrorCode.SIGNING_WORKER_FAILED, message: /while starting/ });
+  await t.rejects(p.run({ kind: 'sign', csr: csrs[0]! }), { code: SpiffeErrorCode.SIGNING_WORKER_FAILED, message: /no signing worker was available within 400 ms/ });
+  t.ok(p.restarts >= 1, 'it keeps being replaced (with backoff)');
+  t.ok(errors.length >= 1, 'each failure is logged');
+  await p.close();
+  t.equal(p.readyWorkers, 0);
 });
 
 t.test('pool options are validated', async (t) => {
