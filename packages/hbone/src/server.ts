@@ -9,7 +9,7 @@ import http2, { type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerH
 import type { Duplex } from 'node:stream';
 import { Certificate, serverTlsOptions, spiffeIdOf, type Svid } from '@amesh/spiffe';
 import { HboneError, HboneErrorCode } from './errors.js';
-import { authorityProblems, parseAuthority, type Authority } from './headers.js';
+import { parseAuthority, type Authority } from './headers.js';
 import {
   DEFAULTS,
   applyConnectionWindow,
@@ -293,13 +293,15 @@ export class HboneServer extends EventEmitter {
       return;
     }
     const raw = headers[':authority'];
-    const problems = authorityProblems(raw);
-    if (problems.length > 0) {
-      c.log.debug({ authority: raw, problems }, 'hbone stream refused: bad authority');
+    let authority: Authority;
+    try {
+      // validates (every problem in `details`) and parses in one pass
+      authority = parseAuthority(raw as string);
+    } catch (err) {
+      c.log.debug({ authority: raw, problems: (err as HboneError).details }, 'hbone stream refused: bad authority');
       respondAndEnd(stream, 400);
       return;
     }
-    const authority = parseAuthority(raw as string);
     // the AbortController is created only if the handler looks at `signal` (it costs memory per idle tunnel)
     let ac: AbortController | undefined;
     let gone = false;
