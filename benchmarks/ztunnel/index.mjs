@@ -6,7 +6,9 @@
 // SOCKS5 stands in for TPROXY capture so no root is needed (the data path after the handshake is the same).
 // Requests are raw TCP request/response exchanges (1-byte request, 1 KiB response), not HTTP.
 // Needs built packages: `npx tsc -b packages/ztunnel`.
-// Usage: node benchmarks/ztunnel/index.mjs [--smoke] [--reps N] [--seconds S]
+// Usage: node benchmarks/ztunnel/index.mjs [--smoke] [--reps N] [--seconds S] [--only b1,b3,b6,b7,b9]
+//        [--workers N (data-path worker threads per ztunnel)] [--max-streams N (HBONE streams per pooled connection)]
+//        [--cpu-prof DIR]
 import { fork } from 'node:child_process';
 import net from 'node:net';
 import { readFileSync } from 'node:fs';
@@ -28,6 +30,9 @@ const strFlag = (name) => {
 const ONLY = strFlag('only')?.split(',');
 const want = (b) => !ONLY || ONLY.includes(b);
 const PROF = strFlag('cpu-prof');
+// --workers N: data-path worker threads per ztunnel (buildWorkers; 1 = single thread); --max-streams N: HBONE pool
+const WORKERS = flag('workers', 1);
+const MAX_STREAMS = flag('max-streams', 100);
 
 const cpuSec = (pid) => {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
@@ -58,8 +63,8 @@ async function backend() {
   server.listen(0, '127.0.0.21', () => process.send({ port: server.address().port }));
 }
 
-async function ztunnel(node, svids, appPort, dialPort) {
-  const { build, validateConfig, ProxyState } = await import('@amesh/ztunnel');
+async function ztunnel(node, svids, appPort, dialPort, opts = {}) {
+  const { buildWorkers, validateConfig, ProxyState } = await import('@amesh/ztunnel');
   const { Svid } = await import('@amesh/spiffe');
   const wl = (name, ip, nodeName, extra = {}) => ({
     uid: `Kubernetes//Pod/default/${name}`, name, namespace: 'default', addresses: [ip], hostname: '', network: '',
@@ -73,10 +78,10 @@ async function ztunnel(node, svids, appPort, dialPort) {
   state.upsertAddress({ service: { name: 'backend', namespace: 'default', hostname: 'backend.default.svc.cluster.local', addresses: [{ network: '', address: '10.96.0.80' }], ports: [{ servicePort: 80, targetPort: 0, appProtocol: 'TCP' }], subjectAltNames: [], ipFamilies: 'AUTOMATIC', extensions: [], canonical: false, ingressUseWaypoint: false, weightedWaypoints: [], visibility: 'PUBLIC' } });
   const bySpiffe = new Map(Object.entries(svids).map(([id, s]) => [id, Svid.fromCertChain(s.key, [s.chain, s.roots])]));
   const noop = () => {};
-  const logger = { trace: noop, debug: noop, info: noop, warn: noop, error: noop, child: () => logger };
+  const logger = { level: 'silent', trace: noop, debug: noop, info: noop, warn: noop, error: noop, child: () => logger };
   const ports = { outbound: null, inboundPlaintext: null, hbone: 0, socks5: 0, metrics: 0, readiness: 0, admin: 0 };
-  const zt = await build(validateConfig({ nodeName: node, ports }), {
-    logger, state, identities: { svid: async (id) => bySpiffe.get(id) }, ...(dialPort ? { hboneDialPort: dialPort } : {}),
+  const zt = await buildWorkers(validateConfig({ nodeName: node, ports, poolMaxStreamsPerConnection: opts.maxStreams ?? 100 }), {
+    workers: opts.workers ?? 1, logger, state, identities: { svid: async (id) => bySpiffe.get(id) }, ...(dialPort ? { hboneDialPort: dialPort } : {}),
   });
   await zt.ready;
   process.send({ ports: zt.ports });
@@ -85,7 +90,7 @@ async function ztunnel(node, svids, appPort, dialPort) {
 if (role) {
   const opts = JSON.parse(process.env.ZT_BENCH ?? '{}');
   if (role === 'backend') await backend();
-  else await ztunnel(role, opts.svids, opts.appPort, opts.dialPort);
+  else await ztunnel(role, opts.svids, opts.appPort, opts.dialPort, { workers: opts.workers, maxStreams: opts.maxStreams });
   process.on('disconnect', () => process.exit(0));
   process.on('SIGTERM', () => process.exit(0)); // exit normally so --cpu-prof writes its profile
 } else {
@@ -205,8 +210,8 @@ async function main() {
     svids[`spiffe://cluster.local/ns/default/sa/${sa}`] = { key: s.privateKeyPem, chain: s.certChainPem, roots: s.trustBundlePem };
   }
   const be = await start('backend');
-  const b = await start('node-b', { svids, appPort: be.port });
-  const a = await start('node-a', { svids, appPort: be.port, dialPort: b.ports.hbone });
+  const b = await start('node-b', { svids, appPort: be.port, workers: WORKERS, maxStreams: MAX_STREAMS });
+  const a = await start('node-a', { svids, appPort: be.port, dialPort: b.ports.hbone, workers: WORKERS, maxStreams: MAX_STREAMS });
   const env = { socks: a.ports.socks5, app: be.port };
   const results = {};
   const run = async (name, fn) => {
@@ -281,5 +286,5 @@ async function main() {
   }
 
   for (const c of [a.child, b.child, be.child]) c.kill();
-  console.log(JSON.stringify({ node: process.version, openssl: process.versions.openssl, reps: REPS, seconds: SECONDS, results }));
+  console.log(JSON.stringify({ node: process.version, openssl: process.versions.openssl, reps: REPS, seconds: SECONDS, workers: WORKERS, maxStreams: MAX_STREAMS, results }));
 }

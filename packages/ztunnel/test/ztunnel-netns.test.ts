@@ -104,7 +104,7 @@ t.test('TPROXY capture → fast path → pod in another namespace; plaintext inb
 // Two nodes: client pod on node A, server pod on node B, nodes linked by an "underlay" veth. Node A captures the
 // pod's connection (TPROXY 15001) and dials HBONE to serverPodIP:15008; node B's TPROXY rule sends it to its
 // transparent 15008 listener, whose local address (the pod IP) picks the server's certificate.
-t.test('two nodes in namespaces: capture → HBONE on the real port 15008 → capture on node B → pod', { skip }, async (t) => {
+t.test('two nodes in namespaces, 2 worker threads each: capture → HBONE on the real port 15008 → capture on node B → pod', { skip }, async (t) => {
   const { createTestCa } = await import('@amesh/spiffe/testing');
   const id = `${process.pid}`;
   const [NA, NB, CLI, SRV] = ['na', 'nb', 'c2', 's2'].map((s) => `amt-ztunnel-${id}-${s}`) as [string, string, string, string];
@@ -168,7 +168,7 @@ t.test('two nodes in namespaces: capture → HBONE on the real port 15008 → ca
   const loader = process.execArgv.filter((a) => a.includes('@tapjs/typescript') || a.startsWith('--conditions'));
   const startZt = async (node: string, nodeName: string) => {
     const child = spawn('ip', ['netns', 'exec', node, process.execPath, ...loader, new URL('./fixtures/netns-ztunnel.ts', import.meta.url).pathname], {
-      stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ZT_STATE: JSON.stringify({ nodeName, addresses, svids }) },
+      stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ZT_STATE: JSON.stringify({ nodeName, addresses, svids, workers: 2 }) },
     });
     t.teardown(() => {
       child.stdin.end();
@@ -194,6 +194,7 @@ t.test('two nodes in namespaces: capture → HBONE on the real port 15008 → ca
     return { logs, until };
   };
   const [a, b] = await Promise.all([startZt(NA, 'node-a'), startZt(NB, 'node-b')]);
+  t.equal(a.logs.find((r) => r.ready === true)?.workers, 2, 'the multi-worker mode with transparent SO_REUSEPORT listeners');
   const out = ns(CLI, process.execPath, '-e', "const s=require('net').connect({host:'10.96.0.10',port:80,allowHalfOpen:true});let d='';s.on('data',c=>d+=c);s.on('error',()=>{});s.on('close',()=>process.stdout.write(d));s.end('across')");
   t.equal(out, 'echo:across');
   await b.until(() => b.logs.some((r) => r.msg === 'connection complete'));
@@ -203,4 +204,9 @@ t.test('two nodes in namespaces: capture → HBONE on the real port 15008 → ca
   });
   await a.until(() => a.logs.some((r) => r.msg === 'connection complete'));
   t.match(a.logs.find((r) => r.msg === 'connection complete'), { direction: 'outbound', 'src.addr': /^10\.210\.1\.2:/, 'dst.addr': '10.210.2.2:15008', 'dst.hbone_addr': '10.210.2.2:8080' });
+  // more connections: the kernel spreads them over both of A's capture workers
+  const many = ns(CLI, process.execPath, '-e', "const net=require('net');(async()=>{let out='';for(let i=0;i<16;i++){out+=await new Promise(r=>{const s=net.connect({host:'10.96.0.10',port:80,allowHalfOpen:true});let d='';s.on('data',c=>d+=c);s.on('error',()=>{});s.on('close',()=>r(d));s.end('n')})}process.stdout.write(out)})()");
+  t.equal(many, 'echo:n'.repeat(16));
+  await a.until(() => a.logs.filter((r) => r.msg === 'connection complete').length === 17);
+  t.same([...new Set(a.logs.filter((r) => r.msg === 'connection complete').map((r) => r.worker))].sort(), [0, 1], 'both capture workers served');
 });
