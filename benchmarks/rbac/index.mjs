@@ -177,6 +177,16 @@ function report(name, target, m, extra = {}) {
   if (!asJson) process.stdout.write(`${'calibration: integer loop'.padEnd(58)} ${nsPerIter.toFixed(2)} ns/iteration (idle core ≈ 0.7)\n`);
 }
 
+if (!asJson) {
+  process.stdout.write(
+    'How: policies compiled once, bucketed by namespace; applicable lists memoized per destination workload (namespace +\n' +
+      '  selector label values); "no cache" rows = the default configuration (decisionCacheSize 0); "cache" rows =\n' +
+      '  decisionCacheSize 16384 (key = exactly the attributes the applicable policies read), hit rate of the timed window.\n' +
+      'Streams: pool = 1,024 varied requests over 100 ns × 10 apps; node mix = 65,536 requests, 300 source pods × 4 of 50\n' +
+      '  destinations (+5% never-seen pods); all-distinct = 32,768 requests with unique source IP and service account.\n',
+  );
+}
+
 // ---- l4 / l7 at 10, 1,000, 10,000 policies ----------------------------------------------------------------------
 
 for (const mode of ['l4', 'l7']) {
