@@ -68,26 +68,32 @@ interface Slot {
 }
 
 const FROM_SOURCE = import.meta.url.endsWith('.ts');
-const WORKER_URL = new URL(FROM_SOURCE ? './signing-worker.ts' : './signing-worker.js', import.meta.url);
+const [NODE_MAJOR, NODE_MINOR] = process.versions.node.split('.').map(Number) as [number, number];
+/** Node's type stripping (>= 22.6) */
+const STRIP_TYPES = NODE_MAJOR > 22 || (NODE_MAJOR === 22 && NODE_MINOR >= 6);
 /**
  * Running from the TypeScript sources (the test runner's `@amesh/source` condition): the runner's loader hangs in
- * worker threads, so the worker loads its .ts files with Node's type stripping (Node >= 22.6) and a resolve hook
- * that maps `./x.js` to `./x.ts`. The built package (dist/*.js) needs none of this.
+ * worker threads, so the worker loads its .ts files with Node's type stripping and a resolve hook that maps `./x.js`
+ * to `./x.ts`. On an older Node (the test run on the Node 20 floor) it runs the built worker (`dist/`, which
+ * `npm test` builds first) with no inherited loader flags. The built package (dist/*.js) needs none of this.
  */
+const WORKER_URL = new URL(!FROM_SOURCE ? './signing-worker.js' : STRIP_TYPES ? './signing-worker.ts' : '../dist/signing-worker.js', import.meta.url);
 const SOURCE_HOOKS = `export async function resolve(specifier, context, next) {
   if (context.parentURL?.endsWith('.ts') && /^\\.\\.?\\//.test(specifier) && specifier.endsWith('.js')) {
     try { return await next(specifier.slice(0, -3) + '.ts', context); } catch {}
   }
   return next(specifier, context);
 }`;
-const WORKER_EXEC_ARGV = FROM_SOURCE
-  ? [
-      '--experimental-strip-types',
-      '--disable-warning=ExperimentalWarning',
-      '--import',
-      'data:text/javascript,' + encodeURIComponent(`import { register } from 'node:module'; register(${JSON.stringify('data:text/javascript,' + encodeURIComponent(SOURCE_HOOKS))});`),
-    ]
-  : undefined;
+const WORKER_EXEC_ARGV = !FROM_SOURCE
+  ? undefined
+  : !STRIP_TYPES
+    ? []
+    : [
+        '--experimental-strip-types',
+        '--disable-warning=ExperimentalWarning',
+        '--import',
+        'data:text/javascript,' + encodeURIComponent(`import { register } from 'node:module'; register(${JSON.stringify('data:text/javascript,' + encodeURIComponent(SOURCE_HOOKS))});`),
+      ];
 const RESTART_BACKOFF_MS = [0, 100, 500, 2000, 5000];
 
 export class SigningPool {
