@@ -18,6 +18,8 @@ export interface AppConfig {
   caDir: string | undefined;
   /** JSON file `{ "<token>": { "identity": "ns/sa", "node": "n1" } }` of static CA tokens (the lab). */
   caTokensFile: string | undefined;
+  /** CA signing worker threads (0 = sign on the main thread). */
+  caSigningWorkers: number;
   trustedNodeAccounts: string[];
   /** Write the mesh root certificate here (what ztunnels use to verify 15012). */
   rootCertOut: string | undefined;
@@ -48,6 +50,7 @@ export const SETTINGS = [
   ['NETWORK', '--network', '', 'network name sent on workloads and services'],
   ['CA_DIR', '--ca-dir', '', 'plug-in CA files (ca-cert.pem, ca-key.pem, root-cert.pem); an empty directory gets a new self-signed root (kept across restarts)'],
   ['CA_TOKENS_FILE', '--ca-tokens-file', '', 'static CA bearer tokens (JSON {token: {identity: "ns/sa", node?}}), for the lab'],
+  ['CA_SIGNING_WORKERS', '--ca-signing-workers', '0', 'CA signing worker threads (0 = sign on the main thread); each loads the CA key once and signs whole CSRs, so an RSA CA can use every core'],
   ['CA_TRUSTED_NODE_ACCOUNTS', '--trusted-node-accounts', 'istio-system/ztunnel', 'comma-separated ns/sa allowed to impersonate pods on their node'],
   ['POD_IP', '--serving-ips', '', 'comma-separated IPs added to the 15012 serving certificate (127.0.0.1 always is), so clients can verify istiod by IP'],
   ['ROOT_CERT_OUT', '--root-cert-out', '', 'write the mesh root certificate (PEM) to this file'],
@@ -122,6 +125,8 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, a
   for (const ip of setting('--serving-ips').split(',').map((x) => x.trim()).filter(Boolean)) {
     if (!/^[0-9.]+$/.test(ip) && !/^[0-9a-fA-F:]+$/.test(ip)) problems.push(`--serving-ips: "${ip}" is not an IP address`);
   }
+  const signingWorkers = setting('--ca-signing-workers');
+  if (!/^\d+$/.test(signingWorkers) || Number(signingWorkers) > 64) problems.push(`--ca-signing-workers: "${signingWorkers}" must be an integer from 0 to 64`);
   const trustDomain = setting('--trust-domain');
   if (!/^[a-z0-9._-]+$/.test(trustDomain)) problems.push(`--trust-domain: "${trustDomain}" must contain only a-z, 0-9, ".", "_" and "-"`);
 
@@ -140,6 +145,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, a
     network: setting('--network'),
     caDir: opt('--ca-dir'),
     caTokensFile: opt('--ca-tokens-file'),
+    caSigningWorkers: Number(signingWorkers),
     trustedNodeAccounts: trusted,
     rootCertOut: opt('--root-cert-out'),
     statusDir: opt('--status-dir') ?? (configDir ? `${configDir.replace(/\/$/, '')}/.status` : undefined),

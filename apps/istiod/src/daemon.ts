@@ -19,12 +19,13 @@ async function writeAtomic(path: string, data: string): Promise<void> {
 }
 
 /** Loads the plug-in CA from `dir`, or creates a self-signed root there (so restarts keep the same root). */
-export async function loadOrCreateCa(dir: string | undefined, trustDomain: string, log: Logger): Promise<CertificateAuthority> {
+export async function loadOrCreateCa(dir: string | undefined, trustDomain: string, log: Logger, signingWorkers = 0): Promise<CertificateAuthority> {
+  const policy = { trustDomain, signingWorkers, logger: log };
   if (dir && existsSync(join(dir, PLUGIN_CA_FILES.cert))) {
     log.info({ dir }, 'using the plug-in CA');
-    return loadPluginCa(dir, { trustDomain });
+    return loadPluginCa(dir, policy);
   }
-  const ca = await CertificateAuthority.createRoot({ trustDomain });
+  const ca = await CertificateAuthority.createRoot(policy);
   if (dir) {
     await writeAtomic(join(dir, PLUGIN_CA_FILES.key), ca.privateKeyPem);
     await writeAtomic(join(dir, PLUGIN_CA_FILES.cert), ca.trustBundlePem);
@@ -76,7 +77,7 @@ export async function startDaemon(cfg: AppConfig, log: Logger): Promise<Running>
     }
     log.info({ server: kubeConfig.getCurrentCluster()?.server, inCluster: cfg.inCluster }, 'Kubernetes mode');
   }
-  const ca = await loadOrCreateCa(cfg.caDir, cfg.trustDomain, log.child({ component: 'ca' }));
+  const ca = await loadOrCreateCa(cfg.caDir, cfg.trustDomain, log.child({ component: 'ca' }), cfg.caSigningWorkers);
   const writer = cfg.configDir ? new StateDirectory(cfg.configDir) : undefined;
   const istiod = await build({
     source,
@@ -98,5 +99,6 @@ export async function startDaemon(cfg: AppConfig, log: Logger): Promise<Running>
     ...(writer ? { writeFileAtomic: (p: string, d: string) => writer.writeFileAtomic(p, d) } : {}),
   });
   if (cfg.rootCertOut) await writeAtomic(cfg.rootCertOut, istiod.rootCertPem);
-  return { istiod, source, close: () => istiod.close() };
+  // the CA's signing workers (if any) stop after the servers that use them
+  return { istiod, source, close: () => istiod.close().then(() => ca.close()) };
 }

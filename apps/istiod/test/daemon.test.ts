@@ -21,3 +21,13 @@ t.test('a CA directory is created once and reused', async (t) => {
   t.equal(caller.identity.toString(), 'spiffe://cluster.local/ns/istio-system/sa/ztunnel');
   t.equal((await caAuthenticators(parseConfig({}, []))).length, 0);
 });
+
+t.test('--ca-signing-workers gives the CA worker threads; bad values are refused with the flag named', async (t) => {
+  t.equal(parseConfig({}, []).caSigningWorkers, 0);
+  t.equal(parseConfig({ CA_SIGNING_WORKERS: '2' }, []).caSigningWorkers, 2);
+  t.equal(parseConfig({}, ['--ca-signing-workers=3']).caSigningWorkers, 3);
+  t.throws(() => parseConfig({}, ['--ca-signing-workers', 'two']), /--ca-signing-workers: "two" must be an integer from 0 to 64/);
+  const ca = await loadOrCreateCa(undefined, 'cluster.local', silentLogger, 2);
+  t.teardown(() => ca.close());
+  t.equal(ca.signingWorkers, 2);
+});

@@ -117,6 +117,8 @@ export async function build(config: IstiodConfig): Promise<Istiod> {
   if (problems.length > 0) throw new IstiodError(IstiodErrorCode.CONFIG, `invalid istiod configuration: ${problems.join('; ')}`, { details: problems });
 
   const ca = config.ca ?? (await CertificateAuthority.createRoot({ trustDomain: mesh.trustDomain }));
+  // a CA with signing workers loads its key into them before 15012 accepts requests (no-op without workers)
+  await ca.startSigningWorkers();
   const index = new AmbientIndex(mesh, { enableDryRun: config.enableDryRun ?? false, autoAllowWaypoints: config.autoAllowWaypoints ?? false });
   const cache = new ResourceCache({ logger: log });
   const ads = new AdsServer({ cache, logger: log, types: [ADDRESS_TYPE_URL, AUTHORIZATION_TYPE_URL], debounceMs: config.debounceMs ?? 100, controlPlaneId: 'amesh-istiod' });

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemorySource, type KubeObject, type Pod } from '@amesh/kube';
-import { CaClient, SpiffeId, staticTokenVerifier } from '@amesh/spiffe';
+import { CaClient, CertificateAuthority, SpiffeId, staticTokenVerifier } from '@amesh/spiffe';
 import { DeltaAdsClient, addressHandler, authorizationHandler, ztunnelNode, type Address, type Authorization, type TypeUpdate } from '@amesh/xds';
 import { build, type Istiod } from '../src/server.js';
 
@@ -207,4 +207,15 @@ t.test('bad configuration and port conflicts fail at build', async (t) => {
   await t.rejects(build({ source: new MemorySource(), trustedNodeAccounts: ['nope'] }), { code: 'ISTIOD_ERR_CONFIG' });
   const { istiod } = await start(t);
   await t.rejects(build({ source: new MemorySource(), host: '127.0.0.1', ports: { xds: 0, secureXds: istiod.ports.secureXds, debug: 0 } }), { code: 'ISTIOD_ERR_BIND' });
+});
+
+t.test('a CA with signing workers: they are ready before 15012 serves, and they sign what the CA service issues', async (t) => {
+  const ca = await CertificateAuthority.createRoot({ trustDomain: 'cluster.local', signingWorkers: 2 });
+  t.teardown(() => ca.close());
+  const { istiod } = await start(t, { ca });
+  t.same(ca.signingStats.ready, 2, 'both workers loaded the key before build() resolved');
+  const client = new CaClient({ address: `127.0.0.1:${istiod.ports.secureXds}`, rootCertPem: istiod.rootCertPem, serverName: 'istiod.istio-system.svc', token: 'sleep-token-0000' });
+  const svid = await client.fetchSvid(SpiffeId.parse('spiffe://cluster.local/ns/default/sa/sleep'));
+  t.equal(svid.id.toString(), 'spiffe://cluster.local/ns/default/sa/sleep');
+  await t.rejects(client.fetchSvid(SpiffeId.parse('spiffe://cluster.local/ns/default/sa/web')), /PERMISSION_DENIED|IDENTITY/, 'refusals are unchanged with workers');
 });
