@@ -164,14 +164,28 @@ export function splice(a: Duplex, b: Duplex, done: (err?: Error) => void): void 
   b.on('error', fail);
   a.once('close', onClose);
   b.once('close', onClose);
-  a.pipe(b);
-  b.pipe(a);
-  // a stream that closes without its readable side ending (reset, abort) takes the other one down
+  // Half-close is forwarded one macrotask after 'end', so that an HTTP/2 stream whose END_STREAM is followed by a
+  // RST_STREAM error still reaches the other side as a reset, not as a FIN (RFC 9113 §8.5: a CONNECT tunnel's
+  // RST_STREAM <-> TCP RST).
+  const forwardEnd = (from: Duplex, to: Duplex) =>
+    from.once('end', () =>
+      setImmediate(() => {
+        if (to.destroyed) return;
+        if (wasReset(from)) kill(to);
+        else to.end();
+      }),
+    );
+  a.pipe(b, { end: false });
+  b.pipe(a, { end: false });
+  forwardEnd(a, b);
+  forwardEnd(b, a);
+  // a stream that closes without its readable side ending (reset, abort), or reset by its HTTP/2 peer, takes the
+  // other one down
   a.once('close', () => {
-    if (!b.destroyed && !a.readableEnded) kill(b);
+    if (!b.destroyed && (!a.readableEnded || wasReset(a))) kill(b);
   });
   b.once('close', () => {
-    if (!a.destroyed && !b.readableEnded) kill(a);
+    if (!a.destroyed && (!b.readableEnded || wasReset(b))) kill(a);
   });
 }
 
@@ -180,7 +194,24 @@ export function kill(s: Duplex): void {
   if (s.destroyed) return;
   const sock = s as Partial<Socket>;
   if (typeof sock.resetAndDestroy === 'function' && (sock as { _handle?: unknown })._handle) sock.resetAndDestroy();
+  // an HTTP/2 CONNECT stream: destroy with an error sends RST_STREAM(INTERNAL_ERROR) and no END_STREAM (the
+  // tunnel's equivalent of a TCP reset; `close(code)` would send END_STREAM first, which reads as a clean FIN)
+  else if (isH2Stream(s)) s.destroy(new Error('connection reset'));
   else s.destroy();
+}
+
+interface H2StreamLike {
+  rstCode: number | undefined;
+  close(code: number): void;
+  session: unknown;
+}
+function isH2Stream(s: Duplex): s is Duplex & H2StreamLike {
+  const h = s as Partial<H2StreamLike>;
+  return typeof h.close === 'function' && 'rstCode' in s && h.session !== undefined;
+}
+/** An HTTP/2 CONNECT stream the peer reset with an error (RST_STREAM other than NO_ERROR and CANCEL). */
+function wasReset(s: Duplex): boolean {
+  return isH2Stream(s) && s.rstCode !== undefined && s.rstCode !== 0 && s.rstCode !== 8;
 }
 
 const ILLEGAL_PORTS = new Set([15001, 15006, 15008]);
