@@ -33,6 +33,8 @@ const PROF = strFlag('cpu-prof');
 // --workers N: data-path worker threads per ztunnel (buildWorkers; 1 = single thread); --max-streams N: HBONE pool
 const WORKERS = flag('workers', 1);
 const MAX_STREAMS = flag('max-streams', 100);
+// --spread S,C: the HBONE pool's spread option (another connection once each carries S streams, up to C)
+const SPREAD = strFlag('spread')?.split(',').map(Number);
 
 const cpuSec = (pid) => {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
@@ -80,7 +82,7 @@ async function ztunnel(node, svids, appPort, dialPort, opts = {}) {
   const noop = () => {};
   const logger = { level: 'silent', trace: noop, debug: noop, info: noop, warn: noop, error: noop, child: () => logger };
   const ports = { outbound: null, inboundPlaintext: null, hbone: 0, socks5: 0, metrics: 0, readiness: 0, admin: 0 };
-  const zt = await buildWorkers(validateConfig({ nodeName: node, ports, poolMaxStreamsPerConnection: opts.maxStreams ?? 100 }), {
+  const zt = await buildWorkers(validateConfig({ nodeName: node, ports, poolMaxStreamsPerConnection: opts.maxStreams ?? 100, ...(opts.spread ? { poolSpread: { streams: opts.spread[0], connections: opts.spread[1] } } : {}) }), {
     workers: opts.workers ?? 1, logger, state, identities: { svid: async (id) => bySpiffe.get(id) }, ...(dialPort ? { hboneDialPort: dialPort } : {}),
   });
   await zt.ready;
@@ -90,7 +92,7 @@ async function ztunnel(node, svids, appPort, dialPort, opts = {}) {
 if (role) {
   const opts = JSON.parse(process.env.ZT_BENCH ?? '{}');
   if (role === 'backend') await backend();
-  else await ztunnel(role, opts.svids, opts.appPort, opts.dialPort, { workers: opts.workers, maxStreams: opts.maxStreams });
+  else await ztunnel(role, opts.svids, opts.appPort, opts.dialPort, { workers: opts.workers, maxStreams: opts.maxStreams, spread: opts.spread });
   process.on('disconnect', () => process.exit(0));
   process.on('SIGTERM', () => process.exit(0)); // exit normally so --cpu-prof writes its profile
 } else {
@@ -211,7 +213,7 @@ async function main() {
   }
   const be = await start('backend');
   const b = await start('node-b', { svids, appPort: be.port, workers: WORKERS, maxStreams: MAX_STREAMS });
-  const a = await start('node-a', { svids, appPort: be.port, dialPort: b.ports.hbone, workers: WORKERS, maxStreams: MAX_STREAMS });
+  const a = await start('node-a', { svids, appPort: be.port, dialPort: b.ports.hbone, workers: WORKERS, maxStreams: MAX_STREAMS, spread: SPREAD });
   const env = { socks: a.ports.socks5, app: be.port };
   const results = {};
   const run = async (name, fn) => {
@@ -286,5 +288,5 @@ async function main() {
   }
 
   for (const c of [a.child, b.child, be.child]) c.kill();
-  console.log(JSON.stringify({ node: process.version, openssl: process.versions.openssl, reps: REPS, seconds: SECONDS, workers: WORKERS, maxStreams: MAX_STREAMS, results }));
+  console.log(JSON.stringify({ node: process.version, openssl: process.versions.openssl, reps: REPS, seconds: SECONDS, workers: WORKERS, maxStreams: MAX_STREAMS, spread: SPREAD, results }));
 }

@@ -36,6 +36,7 @@ export const SETTINGS: readonly [string, string, string][] = [
   ['CONNECTION_TERMINATION_DEADLINE', '5s', 'drain deadline on SIGTERM (or derived from TERMINATION_GRACE_PERIOD_SECONDS)'],
   ['ZTUNNEL_WORKER_THREADS', '2', 'data-path worker threads: N or N% of the CPUs (upstream default: max(2, 25% of the CPUs)); 1 = single thread; needs the native helper (SO_REUSEPORT), else 1'],
   ['POOL_MAX_STREAMS_PER_CONNECTION', '100', 'streams per pooled HBONE connection before another one is opened'],
+  ['HBONE_POOL_SPREAD', '', 'STREAMSxCONNECTIONS, e.g. 16x4: spread tunnels over up to CONNECTIONS pooled connections per destination once each carries STREAMS (default: fill one connection, as upstream)'],
   ['LOG_LEVEL', 'info', 'trace|debug|info|warn|error (RUST_LOG accepted)'],
 ];
 
@@ -66,7 +67,7 @@ const FIELD_ENV: Record<string, string> = {
   xdsAddress: 'XDS_ADDRESS', caAddress: 'CA_ADDRESS', captureBindAddress: 'CAPTURE_BIND_ADDRESS', packetMark: 'PACKET_MARK',
   'ports.outbound': 'OUTBOUND_PORT', 'ports.inboundPlaintext': 'INBOUND_PLAINTEXT_PORT', 'ports.hbone': 'HBONE_PORT',
   'ports.socks5': 'SOCKS5_PORT', 'ports.metrics': 'STATS_PORT', 'ports.readiness': 'READINESS_PORT', 'ports.admin': 'ADMIN_PORT',
-  drainDeadlineMs: 'CONNECTION_TERMINATION_DEADLINE', socks5Workload: 'SOCKS5_WORKLOAD', poolMaxStreamsPerConnection: 'POOL_MAX_STREAMS_PER_CONNECTION',
+  drainDeadlineMs: 'CONNECTION_TERMINATION_DEADLINE', socks5Workload: 'SOCKS5_WORKLOAD', poolMaxStreamsPerConnection: 'POOL_MAX_STREAMS_PER_CONNECTION', 'poolSpread.streams': 'HBONE_POOL_SPREAD', 'poolSpread.connections': 'HBONE_POOL_SPREAD',
 };
 
 /** "5s", "500ms", "1m" or a bare number of seconds -> ms. */
@@ -154,6 +155,12 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
   }
   if (!bool('UNSTABLE_ENABLE_SOCKS5', true)) ports.socks5 = null;
   if (get('SOCKS5_WORKLOAD') !== undefined) input.socks5Workload = get('SOCKS5_WORKLOAD')!;
+  const spread = get('HBONE_POOL_SPREAD');
+  if (spread !== undefined) {
+    const m = /^(\d+)x(\d+)$/.exec(spread.trim());
+    if (m) input.poolSpread = { streams: Number(m[1]), connections: Number(m[2]) };
+    else problems.push(`HBONE_POOL_SPREAD: "${spread}" is not STREAMSxCONNECTIONS (e.g. 16x4)`);
+  }
   const maxStreams = int('POOL_MAX_STREAMS_PER_CONNECTION');
   if (maxStreams !== undefined) input.poolMaxStreamsPerConnection = maxStreams;
   const workers = parseWorkerThreads(get('ZTUNNEL_WORKER_THREADS'), cpus);

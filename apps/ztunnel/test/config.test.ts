@@ -47,4 +47,7 @@ t.test('ZTUNNEL_WORKER_THREADS (upstream rules) and POOL_MAX_STREAMS_PER_CONNECT
   t.throws(() => parseConfig({ NODE_NAME: 'n', ZTUNNEL_WORKER_THREADS: 'many' }), /ZTUNNEL_WORKER_THREADS/);
   t.equal(parseConfig({ NODE_NAME: 'n', POOL_MAX_STREAMS_PER_CONNECTION: '8' }).core.poolMaxStreamsPerConnection, 8);
   t.equal(parseConfig({ NODE_NAME: 'n' }).core.poolMaxStreamsPerConnection, 100);
+  t.same(parseConfig({ NODE_NAME: 'n', HBONE_POOL_SPREAD: '16x4' }).core.poolSpread, { streams: 16, connections: 4 });
+  t.throws(() => parseConfig({ NODE_NAME: 'n', HBONE_POOL_SPREAD: 'lots' }), /HBONE_POOL_SPREAD/);
+  t.throws(() => parseConfig({ NODE_NAME: 'n', HBONE_POOL_SPREAD: '0x4' }), /HBONE_POOL_SPREAD/);
 });

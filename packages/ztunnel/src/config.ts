@@ -55,6 +55,12 @@ export interface ZtunnelConfig {
   /** Streams per pooled HBONE connection before another connection is opened (upstream POOL_MAX_STREAMS_PER_CONNECTION), default 100. */
   poolMaxStreamsPerConnection: number;
   /**
+   * Spread tunnels over several pooled HBONE connections per (source identity, destination): a new tunnel goes to
+   * the least-loaded connection, and when each carries `streams` open streams another is dialled, up to
+   * `connections` (`@amesh/hbone` pool `spread`). Undefined (default) = upstream's fill-one-connection behaviour.
+   */
+  poolSpread: { streams: number; connections: number } | undefined;
+  /**
    * `namespace/name` of the node-local workload that SOCKS5 clients act as when their source IP is not a workload
    * (upstream's dedicated-mode PROXY_WORKLOAD_INFO); undefined = such clients are refused.
    */
@@ -159,6 +165,16 @@ export function validateConfig(input: ZtunnelConfigInput): ZtunnelConfig {
   const drainDeadlineMs = int('drainDeadlineMs', input.drainDeadlineMs, 5_000, 0, 3_600_000);
   const poolIdleTimeoutMs = int('poolIdleTimeoutMs', input.poolIdleTimeoutMs, 300_000, 1, 86_400_000);
   const poolMaxStreamsPerConnection = int('poolMaxStreamsPerConnection', input.poolMaxStreamsPerConnection, 100, 1, 10_000);
+  let poolSpread: { streams: number; connections: number } | undefined;
+  if (input.poolSpread !== undefined) {
+    const sp = input.poolSpread as { streams?: unknown; connections?: unknown } | null;
+    if (typeof sp !== 'object' || sp === null) problems.push('poolSpread: must be {streams, connections}');
+    else {
+      const streams = int('poolSpread.streams', sp.streams, 1, 1, 10_000);
+      const connections = int('poolSpread.connections', sp.connections, 1, 1, 1_000);
+      poolSpread = { streams, connections };
+    }
+  }
   const socks5Workload = str('socks5Workload', undefined);
   if (socks5Workload !== undefined && !/^[a-z0-9][-a-z0-9]*\/[a-z0-9][-a-z0-9.]*$/.test(socks5Workload)) {
     problems.push(`socks5Workload: "${socks5Workload}" is not namespace/name`);
@@ -167,7 +183,7 @@ export function validateConfig(input: ZtunnelConfigInput): ZtunnelConfig {
   const known = new Set([
     'nodeName', 'clusterId', 'trustDomain', 'network', 'clusterDomain', 'xdsAddress', 'caAddress', 'ports',
     'captureBindAddress', 'localhostBindAddress', 'statsBindAddress', 'transparent', 'packetMark', 'connectTimeoutMs',
-    'drainDeadlineMs', 'poolIdleTimeoutMs', 'poolMaxStreamsPerConnection', 'socks5Workload',
+    'drainDeadlineMs', 'poolIdleTimeoutMs', 'poolMaxStreamsPerConnection', 'poolSpread', 'socks5Workload',
   ]);
   for (const k of Object.keys(input)) if (!known.has(k)) problems.push(`${k}: unknown option`);
 
@@ -177,6 +193,6 @@ export function validateConfig(input: ZtunnelConfigInput): ZtunnelConfig {
   return {
     nodeName: nodeName!, clusterId, trustDomain, network, clusterDomain, xdsAddress, caAddress, ports,
     captureBindAddress, localhostBindAddress, statsBindAddress, transparent, packetMark, connectTimeoutMs,
-    drainDeadlineMs, poolIdleTimeoutMs, poolMaxStreamsPerConnection, socks5Workload,
+    drainDeadlineMs, poolIdleTimeoutMs, poolMaxStreamsPerConnection, poolSpread, socks5Workload,
   };
 }

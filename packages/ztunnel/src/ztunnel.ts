@@ -100,7 +100,7 @@ export async function build(config: ZtunnelConfig, deps: ZtunnelDeps): Promise<Z
   let pool: HbonePool | undefined;
   let dialer = deps.hboneDialer;
   if (!dialer && deps.identities) {
-    const p = new HbonePool({ logger: deps.logger, connectTimeoutMs: config.connectTimeoutMs, idleTimeoutMs: config.poolIdleTimeoutMs, maxStreamsPerConnection: config.poolMaxStreamsPerConnection });
+    const p = new HbonePool({ logger: deps.logger, connectTimeoutMs: config.connectTimeoutMs, idleTimeoutMs: config.poolIdleTimeoutMs, maxStreamsPerConnection: config.poolMaxStreamsPerConnection, ...(config.poolSpread ? { spread: config.poolSpread } : {}) });
     pool = p;
     dialer = {
       async connect(req) {

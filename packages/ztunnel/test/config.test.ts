@@ -43,3 +43,9 @@ t.test('ports: null disables, 0 is ephemeral and may repeat, all disabled is ref
   );
   t.same(validateConfig({ nodeName: 'n', xdsAddress: 'https://istiod.istio-system.svc:15012' }).xdsAddress, 'https://istiod.istio-system.svc:15012');
 });
+
+t.test('poolSpread: {streams, connections} with every problem reported', async (t) => {
+  t.equal(validateConfig({ nodeName: 'n' }).poolSpread, undefined);
+  t.same(validateConfig({ nodeName: 'n', poolSpread: { streams: 16, connections: 4 } }).poolSpread, { streams: 16, connections: 4 });
+  t.throws(() => validateConfig({ nodeName: 'n', poolSpread: { streams: 0, connections: 1.5 } }), { details: [/poolSpread\.streams/, /poolSpread\.connections/] });
+});
