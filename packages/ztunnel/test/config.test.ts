@@ -47,5 +47,10 @@ t.test('ports: null disables, 0 is ephemeral and may repeat, all disabled is ref
 t.test('poolSpread: {streams, connections} with every problem reported', async (t) => {
   t.equal(validateConfig({ nodeName: 'n' }).poolSpread, undefined);
   t.same(validateConfig({ nodeName: 'n', poolSpread: { streams: 16, connections: 4 } }).poolSpread, { streams: 16, connections: 4 });
-  t.throws(() => validateConfig({ nodeName: 'n', poolSpread: { streams: 0, connections: 1.5 } }), { details: [/poolSpread\.streams/, /poolSpread\.connections/] });
+  try {
+    validateConfig({ nodeName: 'n', poolSpread: { streams: 0, connections: 1.5 } });
+    t.fail('should throw');
+  } catch (err) {
+    t.match((err as { details: string[] }).details, [/poolSpread\.streams/, /poolSpread\.connections/]);
+  }
 });
