@@ -4,7 +4,7 @@
 // npm and the Node headers already on the machine (npm config `nodedir`, or the headers next to this node binary);
 // it never downloads headers. Output: <dir>/build/Release/<target>.node (git-ignored).
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 const dir = process.argv[2];
@@ -14,10 +14,14 @@ if (!dir || !existsSync(join(dir, 'binding.gyp'))) {
 }
 
 const nodePrefix = dirname(dirname(process.execPath));
+// the npm on PATH (the pinned runtime from node_modules/.bin ships without npm, so a direct `node scripts/build.mjs`
+// finds node-gyp through the machine's own npm)
+const npmOnPath = (process.env.PATH ?? '').split(':').map((d) => join(d, 'npm')).find((p) => existsSync(p));
 const nodeGypCandidates = [
   process.env.npm_execpath && join(dirname(dirname(process.env.npm_execpath)), 'node_modules/node-gyp/bin/node-gyp.js'),
   join(nodePrefix, 'lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js'),
   join(nodePrefix, 'node_modules/npm/node_modules/node-gyp/bin/node-gyp.js'),
+  npmOnPath && join(dirname(dirname(realpathSync(npmOnPath))), 'node_modules/node-gyp/bin/node-gyp.js'),
 ].filter(Boolean);
 const nodeGyp = nodeGypCandidates.find((p) => existsSync(p));
 if (!nodeGyp) {
