@@ -6,6 +6,7 @@ import t from 'tap';
 import { createAuthorizer, type Decision } from '../src/engine.js';
 import { parsePolicy } from '../src/model.js';
 import type { AuthzRequest, Mode } from '../src/request.js';
+import { rng } from './fixtures/rng.js';
 
 type Spec = Record<string, unknown>;
 const P = (name: string, ns: string, spec: Spec, annotations?: Record<string, string>) => ({
@@ -15,16 +16,6 @@ const P = (name: string, ns: string, spec: Spec, annotations?: Record<string, st
   spec,
 });
 
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const strip = (d: Decision) => {
   const { trace: _t, ...rest } = d;

@@ -7,6 +7,7 @@ import {
   WireAuthorizer, emptyMatch, isEmptyMatch, toWireAuthorization, toWireStringMatch, wireMatches, wireScope, workloadPolicyNames,
   type Authorization, type WireGroup,
 } from '../src/wire.js';
+import { rng } from './fixtures/rng.js';
 
 const P = (name: string, ns: string, spec: Record<string, unknown>, annotations?: Record<string, string>) => ({
   apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: { name, namespace: ns, ...(annotations ? { annotations } : {}) }, spec,
@@ -148,16 +149,6 @@ t.test('WireAuthorizer: applicable = namespace ∪ global ∪ listed; decision o
 });
 
 // ---- randomized agreement: l4 engine on the policy == ztunnel algebra on istiod's conversion ---------------------
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 t.test('randomized: the wire-form evaluator agrees with l4 mode', async (t) => {
   const seed = 20261122;
