@@ -1,21 +1,11 @@
 // What client and server sessions share: HTTP/2 settings as upstream (ambient-protocols §1.4), the PING keepalive,
 // the logger and timer seams.
 import type { Http2Session, Settings } from 'node:http2';
+import { silentLogger, type Logger } from '@amesh/spiffe';
 import { HboneError, HboneErrorCode } from './errors.js';
 
-/** The pino-compatible logger subset this package uses. */
-export interface Logger {
-  trace(obj: object | string, msg?: string): void;
-  debug(obj: object | string, msg?: string): void;
-  info(obj: object | string, msg?: string): void;
-  warn(obj: object | string, msg?: string): void;
-  error(obj: object | string, msg?: string): void;
-  child(bindings: Record<string, unknown>): Logger;
-}
-
-const noop = (): void => {};
-/** A logger that drops everything. */
-export const silentLogger: Logger = { trace: noop, debug: noop, info: noop, warn: noop, error: noop, child: () => silentLogger };
+// the logger type and the silent default are spiffe's (the lowest layer), re-exported as this package's API
+export { silentLogger, type Logger };
 
 /** Timer seam (tests inject fakes; defaults are the global timers). Handles are unref'd when they support it. */
 export interface Timers {
@@ -111,7 +101,7 @@ export interface KeepaliveOptions {
 export function startKeepalive(session: Http2Session, opts: KeepaliveOptions | undefined, timers: Timers, log: Logger): () => void {
   const interval = opts?.intervalMs ?? DEFAULTS.keepaliveIntervalMs;
   const timeout = opts?.timeoutMs ?? DEFAULTS.keepaliveTimeoutMs;
-  if (interval <= 0) return noop;
+  if (interval <= 0) return () => {};
   let next: unknown;
   let deadline: unknown;
   let stopped = false;

@@ -1,11 +1,14 @@
-/** A pino-compatible logger (the subset this package uses). */
+/**
+ * The pino-compatible logger every package above spiffe takes (hbone and ztunnel use this one; a pino logger fits).
+ * Libraries never print: they log through an injected logger, silent by default.
+ */
 export interface Logger {
-  trace(obj: object, msg?: string): void;
-  debug(obj: object, msg?: string): void;
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-  child(bindings: object): Logger;
+  trace(obj: object | string, msg?: string): void;
+  debug(obj: object | string, msg?: string): void;
+  info(obj: object | string, msg?: string): void;
+  warn(obj: object | string, msg?: string): void;
+  error(obj: object | string, msg?: string): void;
+  child(bindings: Record<string, unknown>): Logger;
 }
 
 const noop = (): void => undefined;

@@ -4,7 +4,7 @@
 import net, { type Socket } from 'node:net';
 import { randomFillSync } from 'node:crypto';
 import type { Duplex } from 'node:stream';
-import type { Svid } from '@amesh/spiffe';
+import type { Logger, Svid } from '@amesh/spiffe';
 import type { Decision, WireConnection } from '@amesh/rbac';
 import type { Service, Workload } from '@amesh/xds';
 import type { ZtunnelConfig } from './config.js';
@@ -13,15 +13,8 @@ import { TrafficLabelCache, type LiveBytes, type Metrics, type ResponseFlag, typ
 import { hostPort, resolveOutbound, type Route } from './route.js';
 import { canonicalIp, workloadIdentity, type ProxyState } from './state.js';
 
-/** A pino-compatible logger. */
-export interface Logger {
-  trace(obj: object | string, msg?: string): void;
-  debug(obj: object | string, msg?: string): void;
-  info(obj: object | string, msg?: string): void;
-  warn(obj: object | string, msg?: string): void;
-  error(obj: object | string, msg?: string): void;
-  child(bindings: Record<string, unknown>): Logger;
-}
+/** A pino-compatible logger (spiffe's, shared by the packages below ztunnel). */
+export type { Logger };
 
 /** Certificates for workload identities (the certificate manager, or a test CA). */
 export interface IdentityProvider {
